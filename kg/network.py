@@ -1,0 +1,109 @@
+"""RDF → networkx: the entity graph with labels, aliases and evidence on nodes and edges.
+
+The attribute contract is in ``docs/ARCHITECTURE.md``.
+
+>>> from kg.store import open_dataset
+>>> to_networkx(open_dataset(None)).number_of_nodes()
+0
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import networkx as nx
+from rdflib import Dataset
+
+from kg.query import run_query
+from kg.rdf import document_id
+from kg.vocab import PREDICATE_PROPERTIES, TYPE_CLASSES
+
+_ENTITIES = """
+SELECT DISTINCT ?e ?type ?label WHERE { ?e kgo:key ?key ; a ?type ; skos:prefLabel ?label }
+"""
+_ALIASES = "SELECT DISTINCT ?e ?alias WHERE { ?e kgo:key ?key ; skos:altLabel ?alias }"
+_MENTIONS = """
+SELECT ?e ?doc ?begin ?end ?sbegin ?sentence WHERE {
+  ?m itsrdf:taIdentRef ?e ; nif:beginIndex ?begin ; nif:endIndex ?end ;
+     nif:referenceContext ?doc ; nif:sentence ?s .
+  ?s nif:beginIndex ?sbegin ; nif:anchorOf ?sentence .
+}
+"""
+_RELATIONS = """
+SELECT ?s ?p ?o ?doc ?rule ?sentence WHERE {
+  ?a a kgo:RelationAssertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+     nif:referenceContext ?doc ; kgo:rule ?rule ; prov:wasDerivedFrom ?sent .
+  ?sent nif:anchorOf ?sentence .
+}
+"""
+
+
+def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
+    """The entities of ``ds`` as nodes and their relations as edges keyed by predicate."""
+    type_names = {str(v): k for k, v in TYPE_CLASSES.items()}
+    predicate_names = {str(v): k for k, v in PREDICATE_PROPERTIES.items()}
+    graph = nx.MultiDiGraph()
+    labels: dict[str, list[str]] = defaultdict(list)
+    for row in run_query(ds, _ENTITIES):
+        node, type_iri, label = (str(t) for t in row)  # type: ignore[union-attr]
+        if type_iri in type_names:
+            graph.add_node(node, type=type_names[type_iri])
+            labels[node].append(label)
+    for node, names in labels.items():
+        graph.nodes[node]["label"] = min(names, key=lambda n: (-len(n), n)) if names else node
+    aliases: dict[str, set[str]] = defaultdict(set)
+    for row in run_query(ds, _ALIASES):
+        aliases[str(row[0])].add(str(row[1]))  # type: ignore[index]
+    evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    documents: dict[str, set[str]] = defaultdict(set)
+    for row in run_query(ds, _MENTIONS):
+        node, doc, begin, end, sbegin, sentence = row  # type: ignore[misc]
+        doc_id = _doc_id(str(doc))
+        documents[str(node)].add(doc_id)
+        offset = int(sbegin)
+        evidence[str(node)].append(
+            {
+                "document": doc_id,
+                "sentence": str(sentence),
+                "start": int(begin) - offset,
+                "end": int(end) - offset,
+            }
+        )
+    for node, data in graph.nodes(data=True):
+        label = data["label"]
+        data["aliases"] = sorted(
+            a for a in aliases.get(node, set()) | set(labels[node]) if a != label
+        )
+        items = sorted(
+            evidence.get(node, []), key=lambda e: (e["document"], e["sentence"], e["start"])
+        )
+        data["mentions"] = len(items)
+        data["documents"] = sorted(documents.get(node, set()))
+        data["evidence"] = items
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in run_query(ds, _RELATIONS):
+        subj, prop, obj, doc, rule, sentence = (str(t) for t in row)  # type: ignore[union-attr]
+        predicate = predicate_names.get(prop)
+        if predicate is None or subj not in graph or obj not in graph:
+            continue
+        edge = edges.setdefault((subj, obj, predicate), {"rules": set(), "evidence": set()})
+        edge["rules"].add(rule)
+        edge["evidence"].add((_doc_id(doc), sentence))
+    for (subj, obj, predicate), edge in sorted(edges.items()):
+        graph.add_edge(
+            subj,
+            obj,
+            key=predicate,
+            predicate=predicate,
+            rules=sorted(edge["rules"]),
+            evidence=[{"document": d, "sentence": s} for d, s in sorted(edge["evidence"])],
+        )
+    return graph
+
+
+def _doc_id(iri: str) -> str:
+    try:
+        return document_id(iri)
+    except ValueError:
+        return iri

