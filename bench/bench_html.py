@@ -113,11 +113,12 @@ def settle_times(page_path: Path, browser, timeout_s: float = 180.0) -> tuple[fl
     try:
         start = time.perf_counter()
         page.goto(page_path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
-        page.wait_for_function(
-            "window.kgTimings && window.kgTimings.firstDraw !== null", timeout=timeout_s * 1000
-        )
+        # The page's CSP forbids eval, so wait on attributes rather than wait_for_function.
+        page.wait_for_selector("html[data-kg-drawn]", state="attached", timeout=timeout_s * 1000)
         first = time.perf_counter() - start
-        page.wait_for_selector("html[data-kg-state=ready]", timeout=timeout_s * 1000)
+        page.wait_for_selector(
+            "html[data-kg-state=ready]", state="attached", timeout=timeout_s * 1000
+        )
         settled = time.perf_counter() - start
         return first, settled
     finally:

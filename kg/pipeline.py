@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +50,13 @@ DEFAULT_LABEL_MAP: dict[str, str] = {
 }
 """spaCy NER labels → kg types (NORP is deliberately absent: "Chinese" is not a place)."""
 
-_KINDS = ("title", "instrument", "sector", "organization", "pattern", "relation")
+_KINDS = ("title", "instrument", "sector", "organization", "country", "pattern", "relation")
 _KIND_BY_STEM = {
     "titles": "title",
     "instruments": "instrument",
     "sectors": "sector",
     "organizations": "organization",
+    "countries": "country",
     "patterns": "pattern",
     "relations": "relation",
 }
@@ -98,6 +100,19 @@ _EVENT_HEADS = frozenset(
     "show expo exposition exhibition fair festival games week conference summit olympics "
     "pandemic epidemic outbreak".split()
 )
+_DEMONSTRATIVES = frozenset("this these those that its their his her our".split())
+_ANAPHOR_NOUNS = {
+    "Organization": frozenset("ministry commission cabinet bureau administration".split()),
+    "Location": frozenset(["country", "nation"]),
+}
+_MEETING_NOUNS = frozenset("meeting session conference".split())
+_NATIONAL_BODIES = frozenset(
+    "ministry council congress commission administration bureau parliament assembly".split()
+)
+_ORG_GENERIC = frozenset(
+    "department ministry office bureau agency administration commission council "
+    "committee of for the and state national federal".split()
+)
 _CODE = re.compile(r"^[A-Z]+-\d+$")
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov|io|co)$")
 _POSSESSIVE_TOKENS = frozenset(["'s", "\u2019s", "'", "\u2019"])
@@ -105,6 +120,23 @@ _DATELINE = re.compile(
     r"(?m)^[ \t]*([A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3})"
     r"(?=,\s+(?:[A-Z][a-z]{2,}\.?\s+\d|\d)|\s+[\u2014\u2013]|\s+--?\s|:\s)"
 )
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, unify apostrophes, drop a leading "the" (for lexicon look-ups).
+
+    >>> normalise_text("the People\u2019s Bank of China")
+    "people's bank of china"
+    """
+    text = " ".join(text.replace("\u2019", "'").split()).lower()
+    return text[4:] if text.startswith("the ") else text
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS}
+
+
+_FUNCTION_WORDS = frozenset("the of for and a an on in to at by with".split())
 
 
 def _register_extensions() -> None:
@@ -190,6 +222,7 @@ def _check_entry(entry: dict[str, Any], kind: str, where: str) -> None:
         "instrument": ("lemma",),
         "sector": ("label",),
         "organization": ("name",),
+        "country": ("name",),
         "pattern": ("label", "pattern"),
         "relation": ("predicate", "subject", "object", "pattern"),
     }[kind]
@@ -214,6 +247,7 @@ class RuleSet:
     instruments: list[dict[str, Any]] = field(default_factory=list)
     sectors: list[dict[str, Any]] = field(default_factory=list)
     organizations: list[dict[str, Any]] = field(default_factory=list)
+    countrys: list[dict[str, Any]] = field(default_factory=list)
     patterns: list[dict[str, Any]] = field(default_factory=list)
     relations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -261,6 +295,7 @@ class KGEntities:
         # Titles: last word of each title marks the end of a role before a name.
         self.title_words = {t["title"].split()[-1].lower().rstrip(".") for t in self.rules.titles}
         self.title_words |= {t["title"].split()[0].lower().rstrip(".") for t in self.rules.titles}
+        self.title_words |= {p for w in list(self.title_words) for p in _plural_forms(w)}
         self.title_member_of = {
             t["title"].lower(): list(t.get("member_of", ())) for t in self.rules.titles
         }
@@ -308,6 +343,7 @@ class KGEntities:
         self.acronyms = PhraseMatcher(vocab, attr="ORTH")
         self.sector_by_id: dict[str, dict[str, Any]] = {}
         self.ambiguous_terms: set[str] = set()
+        self.lexicon_forms: set[str] = set()
         for s in self.rules.sectors:
             self.sector_by_id[s["id"]] = s
             terms = {s["label"], *s.get("synonyms", ())}
@@ -320,6 +356,7 @@ class KGEntities:
                     self.ambiguous_terms.update(f.lower() for f in forms)
                     self.ambiguous_terms.add(term.lower())
             self.lexicon.add("sector|" + s["id"], [nlp.make_doc(f) for f in sorted(forms)])
+            self.lexicon_forms.update(f.lower() for f in forms)
         self.org_by_id: dict[str, dict[str, Any]] = {}
         for o in self.rules.organizations:
             self.org_by_id[o["id"]] = o
@@ -343,7 +380,7 @@ class KGEntities:
             doc[end - 1].text in _POSSESSIVE_TOKENS
             or doc[end - 1].tag_ == "POS"
             or (doc[end - 1].is_punct and doc[end - 1].text not in (")",))
-            or doc[end - 1].pos_ in ("CCONJ", "ADP", "DET")
+            or doc[end - 1].pos_ in ("CCONJ", "ADP", "DET", "SCONJ", "PART")
         ):
             end -= 1
         return start, end
@@ -394,7 +431,12 @@ class KGEntities:
             if child.lower_ not in _POLICY_PREPS:
                 continue
             objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
-            if not objs or any(o.ent_type_ in ("DATE", "TIME") or o.pos_ == "PRON" for o in objs):
+            if not objs or any(
+                o.ent_type_ in ("DATE", "TIME")
+                or o.pos_ == "PRON"
+                or any(d.lower_ in _DEMONSTRATIVES for d in o.children if d.dep_ in ("det", "poss"))
+                for o in objs
+            ):
                 continue
             has_right = True
             right = max(right, child.right_edge.i + 1)
@@ -404,12 +446,31 @@ class KGEntities:
             ):
                 has_right = True
                 right = max(right, child.right_edge.i + 1)
+        if nxt is not None and nxt.lower_ == "to" and nxt.dep_ == "aux" and right == head.i + 1:
+            verb = nxt.head
+            if (
+                verb.dep_ in ("advcl", "xcomp")
+                and verb.i > head.i
+                and head.is_ancestor(verb) is False
+            ):
+                # "measures to encourage X": the purpose clause hangs off the verb.
+                has_right = True
+                right = verb.right_edge.i + 1
         # Stop at the first clause boundary to keep the phrase a name, not a sentence.
         for i in range(head.i + 1, right):
             tok = doc[i]
             infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
             if (
-                tok.text in (",", ";", ":", "\u2014", "\u2013")
+                (
+                    tok.dep_ == "prep"
+                    and any(
+                        d.lower_ in _DEMONSTRATIVES
+                        for o in tok.children
+                        for d in o.children
+                        if d.dep_ in ("det", "poss")
+                    )
+                )
+                or tok.text in (",", ";", ":", "\u2014", "\u2013")
                 or "\n" in tok.text
                 or (tok.dep_ in ("relcl", "acl") and not infinitive and tok.tag_ != "VBG")
                 or (tok.text == "(" and not (i + 1 < right and doc[i + 1].like_num))
@@ -450,7 +511,7 @@ class KGEntities:
             or doc[left].tag_ == "POS"
         ):
             left += 1
-        if left >= head.i:
+        if left >= head.i or (left > 0 and doc[left - 1].text == "-"):
             return None
         return left, head.i + 1
 
@@ -524,6 +585,23 @@ class KGEntities:
                     any(t.lower_ in _ORGISH_WORDS for t in span) or span.text.isupper()
                 ):
                     continue  # "Secretary of State for Digital, Culture, Media and Sport"
+                if any(t.lower_ in self.title_words for t in span) and not any(
+                    t.lower_ in _ORGISH_WORDS for t in span
+                ):
+                    continue  # "Secretaries of State for Trade" is a post, not a body
+                j = end
+                while j < min(len(doc), end + 2) and doc[j].is_title:
+                    if doc[j].lower_ in self.title_words:
+                        break
+                    j += 1
+                after = doc[j] if j < len(doc) else None
+                if (
+                    after is not None
+                    and after.lower_ in self.title_words
+                    and after.is_title
+                    and not any(t.lower_ in _ORGISH_WORDS or t.is_upper for t in span)
+                ):
+                    continue  # "Commerce Secretary Jane Doe": a portfolio
                 if any(
                     c.dep_ == "appos" and c.lower_ in self.title_words for c in span.root.children
                 ) and all(t.pos_ == "PROPN" for t in span):
@@ -586,10 +664,9 @@ class KGEntities:
             kind, _, lex_id = self.lexicon.vocab.strings[match_id].partition("|")
             if kind == "sector":
                 words = doc[s:e]
-                if words[0].is_title and not words.text.lower() != words.text:
-                    continue
-                if any(t.is_title or t.is_upper for t in words) and words.text.islower() is False:
-                    if self.sector_by_id[lex_id]["label"].islower():
+                capitals = [t for t in words if t.is_title or t.is_upper]
+                if capitals and self.sector_by_id[lex_id]["label"].islower():
+                    if capitals != [words[0]] or not words[0].is_sent_start:
                         continue  # "International Trade" in a title is not the sector
                 if e - s == 1 and doc[s].pos_ not in ("NOUN", "PROPN", "VERB", "ADJ"):
                     continue
@@ -597,9 +674,9 @@ class KGEntities:
                     add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id, prio=0)
                     continue
                 add(s, e, "Sector", "sector.lexicon", key=lex_id, prio=2)
-                if e - s == 1:
+                if e - s == 1 and doc[s].is_lower:
                     span = self._sector_modified(doc, doc[s])
-                    if span:
+                    if span and doc[span[0] : span[1]].text.lower() not in self.lexicon_forms:
                         add(span[0], span[1], "Sector", "sector.modified.v1", prio=2.5)
             elif not inside_larger_org(s, e):
                 add(s, e, "Organization", "org.lexicon", key=lex_id, prio=3.5)
@@ -671,8 +748,9 @@ class KGEntities:
                         )
                     ):
                         add(j, e, "Organization", "org.of_inner.v1", prio=3)
-                    break
+                        break
 
+        self._anaphors(doc, cands)
         self._expand_sector_lists(doc, cands)
         if dropped_ends:
             # "(IMTS)" after a dropped event name goes with it.
@@ -697,9 +775,28 @@ class KGEntities:
                 for c in cands
                 if not any(i in headline for i in range(c[0], c[1]))
                 or doc[c[0] : c[1]].text.lower() in body
+                or c[3] in ("org.acronym", "org.lexicon")
             ]
         doc._.kg_mentions = self._select(doc, cands)
         return doc
+
+    def _anaphors(self, doc: Doc, cands: list) -> None:
+        """Short forms ("the plan", "the ministry", "the country"), resolved later."""
+        taken = {i for c in cands for i in range(c[0], c[1])}
+        for tok in doc:
+            if tok.i in taken or tok.pos_ != "NOUN" or tok.i == 0:
+                continue
+            det = doc[tok.i - 1]
+            if det.lower_ not in ("the", "this") or det.head.i != tok.i:
+                continue
+            if tok.lower_ in self.instrument and tok.dep_ != "compound":
+                if not any(c.dep_ in ("prep", "amod", "compound") for c in tok.children):
+                    cands.append((tok.i, tok.i + 1, "Policy", "policy.anaphor", None, None, 1))
+                continue
+            for typ, nouns in _ANAPHOR_NOUNS.items():
+                if tok.lower_ in nouns and not any(c.dep_ == "prep" for c in tok.children):
+                    rule = "org.anaphor" if typ == "Organization" else "location.anaphor"
+                    cands.append((tok.i, tok.i + 1, typ, rule, None, None, 1))
 
     def _headline_tokens(self, doc: Doc) -> set[int]:
         """Tokens of title-case lines (headlines), where most words are capitalised."""
@@ -709,7 +806,7 @@ class KGEntities:
             words = [w for w in line.split() if w[:1].isalpha()]
             if len(words) >= 4 and not line.rstrip().endswith((".", "\u201d", '"')):
                 caps = sum(1 for w in words if w[0].isupper())
-                if caps / len(words) >= 0.6:
+                if caps / len(words) >= 0.5:
                     span = doc.char_span(pos, pos + len(line), alignment_mode="expand")
                     if span is not None:
                         out.update(range(span.start, span.end))
@@ -749,7 +846,7 @@ class KGEntities:
             or doc[left].lower_.startswith(("high", "low", "value"))
         ):
             left += 1
-        if left >= head.i:
+        if left >= head.i or (left > 0 and doc[left - 1].text == "-"):
             return None
         return left, head.i + 1
 
@@ -778,7 +875,7 @@ class KGEntities:
                     if ch.dep_ in ("amod", "compound"):
                         left = min(left, ch.left_edge.i)
                 s, e = self._trim(doc, left, t.i + 1, _SECTOR_STOP_MODIFIERS)
-                if e > s:
+                if e > s and doc[s:e].text.islower() and (s == 0 or doc[s - 1].text != "-"):
                     cands.append((s, e, "Sector", "sector.list.v1", None, None, 1))
                     sector_roots[t.i] = cands[-1]
         # Ambiguous lexicon words count only in a list with a sure sector or inside a policy.
@@ -843,9 +940,21 @@ class KGRelations:
         self.rule_by_id: dict[str, dict[str, Any]] = {}
         titles = self.rules.titles
         self.title_member_of = {t["title"].lower(): list(t.get("member_of", ())) for t in titles}
-        self.org_country = {
-            o["id"]: o["country"] for o in self.rules.organizations if o.get("country")
+        self.title_words = {
+            p
+            for t in titles
+            for w in t["title"].split()
+            for p in _plural_forms(w.lower().rstrip("."))
         }
+        self.org_country = {
+            o["id"]: o["country"].lower() for o in self.rules.organizations if o.get("country")
+        }
+        self.org_name = {o["id"]: o["name"] for o in self.rules.organizations}
+        # Every spelling of a country -> its canonical lower-case name.
+        self.country_of: dict[str, str] = {}
+        for c in self.rules.countrys:
+            for form in (c["name"], *c.get("aliases", ())):
+                self.country_of[normalise_text(form)] = c["name"].lower()
         for rule in self.rules.relations:
             names = [n.get("RIGHT_ID") for n in rule["pattern"]]
             for node in (rule["subject"], rule["object"]):
@@ -868,29 +977,50 @@ class KGRelations:
     def find(self, doc: Doc, mentions: list[list[Any]]) -> list[list[Any]]:
         """Relations between mention indices: dependency rules, then span rules."""
         spans = [doc.char_span(m[1], m[2], alignment_mode="expand") for m in mentions]
+        texts = [doc.text[m[1] : m[2]] for m in mentions]
         by_token: dict[int, list[int]] = {}
         for idx, span in enumerate(spans):
             if span is None:
                 continue
             for tok in span:
                 by_token.setdefault(tok.i, []).append(idx)
+        # The body whose meeting the text reports ("the meeting decided ...").
+        meeting_org: int | None = None
+        for tok in doc:
+            if tok.lower_ in _MEETING_NOUNS:
+                for c in tok.children:
+                    hit = self._mention_at(c, ("Organization",), by_token, spans, mentions)
+                    if hit is None and c.dep_ == "prep" and c.lower_ == "of":
+                        for g in c.children:
+                            hit = self._mention_at(g, ("Organization",), by_token, spans, mentions)
+                    if hit is not None and meeting_org is None:
+                        meeting_org = hit
 
         def lookup(tok: Token, types: Sequence[str]) -> int | None:
-            if tok.lower_ in _QUANTITY_NOUNS and tok.i not in by_token:
+            hit = self._mention_at(tok, types, by_token, spans, mentions)
+            if hit is not None:
+                return hit
+            if tok.lower_ in _QUANTITY_NOUNS:
                 for prep in tok.children:
                     if prep.dep_ == "prep" and prep.lower_ == "of":
                         for pobj in prep.children:
                             if pobj.dep_ == "pobj":
-                                tok = pobj
-            best = None
-            for idx in by_token.get(tok.i, ()):
-                span = spans[idx]
-                if span is None or mentions[idx][0] not in types:
-                    continue
-                rank = (span.root.i != tok.i, len(span))
-                if best is None or rank < best[0]:
-                    best = (rank, idx)
-            return best[1] if best else None
+                                return self._mention_at(pobj, types, by_token, spans, mentions)
+            if tok.lower_ in _MEETING_NOUNS and "Organization" in types:
+                return meeting_org
+            for c in tok.children:
+                # "the provider example.com", "departments including the Ministry of X"
+                if c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ == "including"):
+                    target = (
+                        c
+                        if c.dep_ == "appos"
+                        else next((g for g in c.children if g.dep_ == "pobj"), None)
+                    )
+                    if target is not None:
+                        hit = self._mention_at(target, types, by_token, spans, mentions)
+                        if hit is not None:
+                            return hit
+            return None
 
         out: dict[tuple[int, str, int], str] = {}
 
@@ -913,27 +1043,137 @@ class KGRelations:
                 for o in objects:
                     emit(s, rule["predicate"], o, rid)
 
-        # Span rules: a sector named inside a policy's name is what the policy is about.
+        # Span rules. A sector named inside a policy's name is what the policy is about;
+        # an organization named at the end of a unit's name is what the unit belongs to.
         for i, mi in enumerate(mentions):
-            if mi[0] != "Policy":
-                continue
             for j, mj in enumerate(mentions):
-                if mj[0] == "Sector" and mi[1] <= mj[1] and mj[2] <= mi[2]:
+                if i == j or not (mi[1] <= mj[1] and mj[2] <= mi[2]):
+                    continue
+                if mi[0] == "Policy" and mj[0] == "Sector":
                     emit(i, "concernsSector", j, "concernsSector.inside.v1")
-        # Titles that imply a post ("Premier" -> State Council), when that body is named.
-        org_names = {}
-        for j, m in enumerate(mentions):
-            if m[0] == "Organization":
-                org_names.setdefault(doc.text[m[1] : m[2]].lower(), j)
-        for i, m in enumerate(mentions):
-            if m[0] != "Person" or not m[5]:
-                continue
-            role = m[5].lower()
-            for title, bodies in self.title_member_of.items():
-                if role == title or role.endswith(" " + title):
-                    for body in bodies:
-                        emit(i, "memberOf", org_names.get(body.lower()), "memberOf.title.v1")
+                if mi[0] == "Organization" and mj[0] == "Organization" and mj[2] == mi[2]:
+                    before = doc.text[mi[1] : mj[1]].lower().split()
+                    if before and before[-1] in ("of", "under", "the") and len(before) > 1:
+                        emit(i, "partOf", j, "partOf.inner.v1")
+
+        countries = self._countries(doc, mentions, texts)
+        self._member_rules(doc, mentions, texts, spans, by_token, emit)
+        self._location_rules(doc, mentions, texts, spans, countries, emit)
         return [[s, p, o, rule] for (s, p, o), rule in sorted(out.items())]
+
+    @staticmethod
+    def _mention_at(tok, types, by_token, spans, mentions) -> int | None:
+        best = None
+        for idx in by_token.get(tok.i, ()):
+            span = spans[idx]
+            if span is None or mentions[idx][0] not in types:
+                continue
+            rank = (span.root.i != tok.i, len(span))
+            if best is None or rank < best[0]:
+                best = (rank, idx)
+        return best[1] if best else None
+
+    def _countries(self, doc: Doc, mentions, texts) -> dict[int, str]:
+        """Location mentions that name a country: index -> canonical country name."""
+        out = {}
+        for i, m in enumerate(mentions):
+            if m[0] == "Location" and m[3] != "location.dateline.v1":
+                c = self.country_of.get(normalise_text(texts[i]))
+                if c:
+                    out[i] = c
+        return out
+
+    def _member_rules(self, doc: Doc, mentions, texts, spans, by_token, emit) -> None:
+        orgs = [(j, texts[j]) for j, m in enumerate(mentions) if m[0] == "Organization"]
+        org_by_name = {}
+        for j, t in orgs:
+            org_by_name.setdefault(normalise_text(t), j)
+        for i, m in enumerate(mentions):
+            if m[0] != "Person":
+                continue
+            roles = [m[5]] if m[5] else []
+            span = spans[i]
+            if span is not None:
+                for c in span.root.children:
+                    if c.dep_ == "appos" and c.lower_.rstrip(".") in self.title_words:
+                        sub = doc[c.left_edge.i : c.right_edge.i + 1]
+                        if not any(
+                            mentions[j][0] == "Organization"
+                            for t in sub
+                            for j in by_token.get(t.i, ())
+                        ):
+                            roles.append(sub.text)
+            for role in roles:
+                low = role.lower()
+                # Titles that imply a post ("Premier" -> State Council), when it is named.
+                for title, bodies in self.title_member_of.items():
+                    if low == title or low.endswith(" " + title):
+                        for body in bodies:
+                            emit(
+                                i,
+                                "memberOf",
+                                org_by_name.get(normalise_text(body)),
+                                "memberOf.title.v1",
+                            )
+                # A portfolio that spells a body's name: "Secretary of Commerce" ->
+                # "Department of Commerce", "Trade Secretary" -> "Department for ... Trade".
+                words = _content(role) - self.title_words - set(self.country_of)
+                if not words:
+                    continue
+                for j, t in orgs:
+                    full = self.org_name.get(mentions[j][4] or "", t)
+                    specific = _content(full) - _ORG_GENERIC
+                    if specific and specific <= words:
+                        emit(i, "memberOf", j, "memberOf.role.v1")
+
+    def _location_rules(self, doc: Doc, mentions, texts, spans, countries, emit) -> None:
+        named = set(countries.values())
+        loc_by_country: dict[str, int] = {}
+        for i, c in countries.items():
+            loc_by_country.setdefault(c, i)
+        loc_by_text = {}
+        for i, m in enumerate(mentions):
+            if m[0] == "Location":
+                loc_by_text.setdefault(normalise_text(texts[i]), i)
+        counts = Counter(countries.values())
+        home = None
+        if counts:
+            (top, n), *rest = counts.most_common() + [("", 0)]
+            if n >= 2 and n >= 2 * rest[0][1]:
+                home = top
+        for i, m in enumerate(mentions):
+            if m[0] != "Organization":
+                continue
+            known = self.org_country.get(m[4] or "")
+            if known and known in named:
+                emit(i, "locatedIn", loc_by_country[known], "locatedIn.lexicon.v1")
+            low = normalise_text(texts[i])
+            for name, j in loc_by_text.items():
+                if low.endswith(" of " + name) or low.endswith(" of the " + name):
+                    emit(i, "locatedIn", j, "locatedIn.name.v1")
+            span = spans[i]
+            if (
+                home is not None
+                and span is not None
+                and span.root.lower_ in _NATIONAL_BODIES
+                and not any(c in low for c in self.country_of if len(c) > 3)
+            ):
+                emit(i, "locatedIn", loc_by_country[home], "locatedIn.home_country.v1")
+        # A policy or sector in a sentence that names one country applies to it.
+        by_sent: dict[int, list[int]] = {}
+        for i, span in enumerate(spans):
+            if span is not None:
+                by_sent.setdefault(span.sent.start, []).append(i)
+        for idx in by_sent.values():
+            places = {countries[i] for i in idx if i in countries}
+            if len(places) != 1:
+                continue
+            place = loc_by_country[places.pop()]
+            for i in idx:
+                if mentions[i][0] in ("Policy", "Sector") and not mentions[i][3].endswith(
+                    "anaphor"
+                ):
+                    emit(i, "locatedIn", place, "locatedIn.sentence.v1")
 
 
 @Language.factory(

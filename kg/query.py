@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import rdflib.plugins.sparql
-from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib import XSD, BNode, Dataset, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
@@ -111,7 +111,7 @@ def _json_term(term: Node) -> dict[str, str]:
     out = {"type": "literal", "value": str(term)}
     if term.language:
         out["xml:lang"] = term.language
-    elif term.datatype:
+    elif term.datatype and term.datatype != XSD.string:
         out["datatype"] = str(term.datatype)
     return out
 
@@ -119,6 +119,8 @@ def _json_term(term: Node) -> dict[str, str]:
 def _tsv_term(term: Node | None) -> str:
     if term is None:
         return ""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        term = Literal(str(term))  # RDF 1.1: a simple literal is an xsd:string
     return term.n3()
 
 

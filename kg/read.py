@@ -18,7 +18,7 @@ batch is still read. What kg does with each kind of input:
   UTF-8 with a few invalid bytes (fewer than its valid non-ASCII characters)
   has them replaced by U+FFFD. Anything else is detected with
   charset-normalizer, preferring windows-1252 (the web's reading of
-  Latin-1) when it fits as well as the best guess.
+  Latin-1) when it reads as cleanly as the best guess.
 - **HTML** (``.html``, ``.htm``): main text extracted with trafilatura, or
   with lxml when trafilatura finds none; scripts and styles dropped;
   paragraphs separated by blank lines; the title from ``<title>``.
@@ -32,7 +32,8 @@ batch is still read. What kg does with each kind of input:
 
 Ids are file stems; a repeated stem takes the path relative to its input
 root (without suffix), and the renaming is noted. ``source`` is the path
-relative to the input root, so builds in different directories agree.
+relative to the input root, so builds in different directories agree. A file
+reached twice (listed twice, or through a link) is read once.
 
 >>> docs = list(read_texts(["Premier Li Keqiang spoke.\\r\\n"]))
 >>> docs[0].id, docs[0].text
@@ -49,7 +50,6 @@ import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from kg.errors import InputError
@@ -113,9 +113,9 @@ class ReadNote:
         detail: What happened, in words.
 
     >>> note = ReadNote("in/a.bin", "skipped", "binary data (NUL bytes); skipped")
-    >>> print(note), note.skipped
+    >>> print(note), note.skipped, note.lost
     in/a.bin: binary data (NUL bytes); skipped
-    (None, True)
+    (None, True, True)
     """
 
     path: str
@@ -126,6 +126,11 @@ class ReadNote:
     def skipped(self) -> bool:
         """True when nothing of this input was read."""
         return self.action == "skipped"
+
+    @property
+    def lost(self) -> bool:
+        """True when some or all of this input was not read (skipped, or bad JSONL lines)."""
+        return self.action in ("skipped", "partial")
 
     def __str__(self) -> str:
         return f"{self.path}: {self.detail}"
@@ -248,19 +253,18 @@ def _sniff_utf16(data: bytes) -> tuple[str, str] | None:
 
 
 def _detect_encoding(data: bytes) -> str | None:
-    """charset-normalizer's guess, preferring windows-1252 when it fits as well."""
+    """charset-normalizer's guess, preferring windows-1252 when it reads as well."""
     from charset_normalizer import from_bytes
 
-    results = from_bytes(data)
-    best = results.best()
-    if best is None:
-        return None
-    for match in results:
-        # Short Western texts fit many code pages equally well; windows-1252 is
-        # what browsers read Latin-1 as, and by far the likeliest.
-        if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.05:
-            return "cp1252"
-    return str(best.encoding)
+    # UTF-16/32 without a byte-order mark were ruled out by the NUL count.
+    best = next((m for m in from_bytes(data) if not m.encoding.startswith("utf_")), None)
+    western = from_bytes(data, cp_isolation=["cp1252"]).best()
+    # Short Western texts fit a dozen code pages equally well, and the best
+    # guess is often an exotic one; windows-1252 (what browsers read Latin-1
+    # as) is by far the likeliest, so it wins whenever it reads as cleanly.
+    if western is not None and (best is None or western.chaos <= best.chaos + 0.05):
+        return "cp1252"
+    return None if best is None else str(best.encoding)
 
 
 def normalize_text(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -444,6 +448,7 @@ def read_texts(
     texts: Iterable[str],
     *,
     prefix: str = "doc",
+    start: int = 1,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> Iterator[Document]:
     """Documents from plain strings, ids ``<prefix>-1``, ``<prefix>-2``... by position.
@@ -454,6 +459,7 @@ def read_texts(
     Args:
         texts: The texts.
         prefix: The id prefix.
+        start: The number of the first text (to continue after earlier ones).
         on_note: Called with a :class:`ReadNote` for each text skipped or repaired.
 
     Raises:
@@ -461,18 +467,20 @@ def read_texts(
 
     >>> [d.id for d in read_texts(["One.", "  ", "Three."])]
     ['doc-1', 'doc-3']
+    >>> [d.id for d in read_texts(["Four."], start=4)]
+    ['doc-4']
     """
     if isinstance(texts, (str, bytes)):
         raise InputError("read_texts takes a list of texts, not one string; wrap it: [text]")
     if not prefix:
         raise InputError("read_texts needs a non-empty id prefix (e.g. 'doc')")
-    return _iter_texts(texts, prefix, on_note or _ignore)
+    return _iter_texts(texts, prefix, start, on_note or _ignore)
 
 
 def _iter_texts(
-    texts: Iterable[str], prefix: str, emit: Callable[[ReadNote], None]
+    texts: Iterable[str], prefix: str, start: int, emit: Callable[[ReadNote], None]
 ) -> Iterator[Document]:
-    for n, raw in enumerate(texts, start=1):
+    for n, raw in enumerate(texts, start=start):
         if not isinstance(raw, str):
             raise InputError(f"text {n} is a {type(raw).__name__}, not a str; pass strings")
         doc_id = f"{prefix}-{n}"
@@ -505,12 +513,13 @@ def iter_documents(
             paths, or holds something that is not a path.
 
     >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "a.txt").write_text("Premier Li spoke.")
-    >>> _ = (folder / "b.bin").write_bytes(b"\\x00\\x01")
+    >>> from pathlib import Path
     >>> notes = []
-    >>> [d.id for d in iter_documents([folder], on_note=notes.append)]
-    ['a']
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = Path(tmp, "a.txt").write_text("Premier Li spoke.")
+    ...     _ = Path(tmp, "b.bin").write_bytes(b"\\x00\\x01")
+    ...     [(d.id, d.source) for d in iter_documents([tmp], on_note=notes.append)]
+    [('a', 'a.txt')]
     >>> notes[0].detail
     "unsupported file type '.bin'; skipped (kg reads .txt, .md, .markdown, .html, .htm, .jsonl)"
     """
@@ -539,9 +548,8 @@ def _iter_paths(
     seen: dict[tuple[int, int], str] = {}  # (device, inode) → path: each file is read once
     for item in paths:
         given = os.fspath(item)
-        path = Path(given)
         try:
-            info = path.stat()
+            info = os.stat(given)  # not Path(""): that would be the working directory
         except FileNotFoundError:
             emit(ReadNote(_printable_path(given), "skipped", "does not exist; skipped"))
             continue
@@ -549,7 +557,7 @@ def _iter_paths(
             emit(ReadNote(_printable_path(given), "skipped", _os_reason(err)))
             continue
         if stat.S_ISDIR(info.st_mode):
-            root_label = _clean_name(path.resolve().name) or "root"
+            root_label = _clean_name(os.path.basename(os.path.realpath(given))) or "root"
             for file, rel in _walk(given, given, emit):
                 display = os.path.join(given, *rel)
                 if _suffix(rel[-1]).lower() not in SUPPORTED_SUFFIXES:
@@ -557,8 +565,10 @@ def _iter_paths(
                     continue
                 yield from _read_one(file, display, rel, root_label, ids, emit, max_bytes, seen)
         else:
-            root_label = _clean_name(path.resolve().parent.name) or "root"
-            yield from _read_one(given, given, (path.name,), root_label, ids, emit, max_bytes, seen)
+            parent = os.path.dirname(os.path.realpath(given))
+            root_label = _clean_name(os.path.basename(parent)) or "root"
+            rel = (os.path.basename(given),)
+            yield from _read_one(given, given, rel, root_label, ids, emit, max_bytes, seen)
 
 
 def _unsupported(name: str) -> str:
@@ -693,7 +703,7 @@ def _read_bytes(path: str, max_bytes: int, seen: dict[tuple[int, int], str]) -> 
             raise _Skip(_too_large(info.st_size, max_bytes))
         key = (info.st_dev, info.st_ino)
         if key in seen:
-            raise _Skip(f"same file as {seen[key]}; read once", action="duplicate")
+            raise _Skip(f"same file as {_printable_path(seen[key])}; read once", "duplicate")
         with open(path, "rb") as f:
             # st_size + 1, not max_bytes + 1: read(n) allocates n bytes up front.
             data = f.read(info.st_size + 1)

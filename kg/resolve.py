@@ -33,6 +33,11 @@ _ANAPHOR_HEADS = {
     ),
     "Location": frozenset("country nation".split()),
 }
+_ANAPHOR_TARGETS: dict[str, tuple[str, ...]] = {
+    "cabinet": ("cabinet", "council"),
+    "nation": (),
+    "country": (),
+}
 _TYPE_RULES = {
     "memberOf": ({"Person"}, {"Organization"}),
     "partOf": ({"Organization"}, {"Organization"}),
@@ -211,29 +216,39 @@ def resolve(
     for i in range(n):
         groups.setdefault(uf.find(i), []).append(i)
 
-    # Short forms ("the ministry", "the country") join the one entity they can mean.
+    # Short forms ("the plan", "the ministry", "the country") join the entity they mean:
+    # the one candidate, else the nearest one named before; otherwise they are dropped.
     anaphors = [
         r for r, idx in groups.items() if all(mentions[i].rule.endswith(".anaphor") for i in idx)
     ]
     for r in anaphors:
-        m = mentions[groups[r][0]]
-        head = norm[groups[r][0]].split()[-1] if norm[groups[r][0]] else ""
-        targets = []
-        for r2, idx in groups.items():
-            if r2 in anaphors or mentions[idx[0]].type != m.type:
-                continue
-            names = {norm[i] for i in idx}
-            if m.type == "Location" or any(head in nm.split() for nm in names):
-                targets.append(r2)
-        if m.type == "Location" and targets:
-            # The country a text keeps naming is the one "the country" means.
-            counts = {r2: len(groups[r2]) for r2 in targets}
-            best = max(counts.values())
-            targets = [r2 for r2 in targets if counts[r2] == best]
-        if len(targets) == 1:
-            groups[targets[0]].extend(groups.pop(r))
-        else:
-            groups.pop(r)
+        for i in groups.pop(r):
+            m = mentions[i]
+            head = norm[i].split()[-1] if norm[i] else ""
+            heads = _ANAPHOR_TARGETS.get(head, (head, _singular(head)))
+            targets = []
+            for r2, idx in groups.items():
+                if mentions[idx[0]].type != m.type or any(
+                    mentions[j].rule.endswith(".anaphor") for j in idx
+                ):
+                    continue
+                words = {w for j in idx for w in var[j].split() + norm[j].split()}
+                if m.type == "Location" or any(h in words for h in heads):
+                    targets.append(r2)
+            if m.type == "Location" and targets:
+                # The country a text keeps naming is the one "the country" means.
+                counts = {r2: len(groups[r2]) for r2 in targets}
+                best = max(counts.values())
+                targets = [r2 for r2 in targets if counts[r2] == best]
+            if len(targets) > 1 and m.type != "Location":
+                before = [
+                    (max(mentions[j].start for j in groups[r2] if mentions[j].start < m.start), r2)
+                    for r2 in targets
+                    if any(mentions[j].start < m.start for j in groups[r2])
+                ]
+                targets = [max(before)[1]] if before else []
+            if len(targets) == 1:
+                groups[targets[0]].append(i)
 
     ordered = sorted(groups.values(), key=lambda idx: min(mentions[i].start for i in idx))
     entities: list[Entity] = []
@@ -247,6 +262,8 @@ def resolve(
         name = _canonical(ms, typ)
         aliases: list[str] = []
         for m in ms:
+            if m.rule.endswith(".anaphor"):
+                continue  # "the plan" is evidence, not a name
             forms = [m.text]
             if m.role and text[max(0, m.start - len(m.role) - 1) : m.start] == m.role + " ":
                 forms.append(f"{m.role} {m.text}")

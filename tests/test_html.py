@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from kg.errors import InputError
 from kg.html import (
+    DEFAULT_MAX_NODES,
     HtmlSummary,
     flatten,
     render_html,
@@ -234,6 +236,29 @@ def test_embedded_json_cannot_close_the_script_element(hostile_graph):
     assert "<" not in data and "alert(1)" in data
 
 
+def _page_data(page: str) -> dict:
+    return json.loads(page.split('id="kg-data">', 1)[1].split("</script>", 1)[0])
+
+
+def test_big_graph_is_capped_and_drawn_without_physics(tmp_path):
+    g = _star(3000)
+    summary = write_html(g, tmp_path / "big.html")
+    assert summary.nodes_drawn == DEFAULT_MAX_NODES and summary.nodes_omitted == 1000
+    data = _page_data((tmp_path / "big.html").read_text(encoding="utf-8"))
+    assert data["options"]["physics"] is False
+    assert all("x" in n and "y" in n for n in data["nodes"])
+    assert data["note"] == summary.note and "1,000 less connected left out" in data["note"]
+
+
+def test_evidence_per_item_is_bounded_and_the_rest_counted():
+    g = nx.MultiDiGraph()
+    many = [_ev(f"d{i}", f"Sentence {i} names Kestrel Port.", "Kestrel Port") for i in range(40)]
+    _entity(g, "location/kestrel", "Kestrel Port", "Location", evidence=many)
+    node = _page_data(render_html(g))["nodes"][0]
+    assert len(node["evidence"]) == 25 and node["more"] == 15
+    assert node["evidence"][0] == {**many[0], "document": "d0"}
+
+
 # ---- exports ---------------------------------------------------------------------------------
 
 
@@ -390,7 +415,10 @@ def test_clicking_a_node_shows_its_evidence_with_the_mention_marked(open_view, p
     assert "announced the Coastal Freight Plan." in first.inner_text()
     assert first.locator("mark").inner_text() == "Coastal Freight Plan"
     assert first.locator(".kg-doc").inner_text() == "news-1"
-    assert "issuedBy" in panel.inner_text()
+    panel.get_by_role("button", name="issuedBy").click()
+    assert panel.locator("h2").inner_text() == "Coastal Freight Plan → issuedBy → Harbour Ministry"
+    assert "issuedBy.test.v1" in panel.inner_text()
+    assert "announced the Coastal Freight Plan." in panel.locator(".kg-evidence").inner_text()
 
 
 @pytest.mark.browser

@@ -102,7 +102,10 @@
     progress.textContent = "";
     document.documentElement.setAttribute("data-kg-state", "ready");
   }
-  network.once("afterDrawing", function () { timings.firstDraw = performance.now() - t0; });
+  network.once("afterDrawing", function () {
+    timings.firstDraw = performance.now() - t0;
+    document.documentElement.setAttribute("data-kg-drawn", "");
+  });
   if (DATA.options.physics) {
     progress.textContent = "Laying out " + DATA.nodes.length + " entities\u2026";
     network.on("stabilizationProgress", function (p) {
@@ -233,13 +236,15 @@
       rel.forEach(function (eid) {
         var e = edgeById.get(eid);
         var li = el("li");
-        if (e.from === id) {
-          li.appendChild(document.createTextNode(e.predicate + " \u2192 "));
-          li.appendChild(nodeLink(e.to));
-        } else {
-          li.appendChild(nodeLink(e.from));
-          li.appendChild(document.createTextNode(" \u2192 " + e.predicate));
-        }
+        var pred = el("button", e.predicate, "kg-link");
+        pred.type = "button";
+        pred.title = "Show the evidence for this relation";
+        pred.addEventListener("click", function () { showEdge(eid); });
+        li.appendChild(e.from === id ? el("span", n.label) : nodeLink(e.from));
+        li.appendChild(document.createTextNode(" \u2192 "));
+        li.appendChild(pred);
+        li.appendChild(document.createTextNode(" \u2192 "));
+        li.appendChild(e.to === id ? el("span", n.label) : nodeLink(e.to));
         ul.appendChild(li);
       });
       body.appendChild(ul);
