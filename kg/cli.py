@@ -105,8 +105,7 @@ def _print_summary(verb: str, where: Path, summary) -> None:  # type: ignore[no-
 
 
 def _report_notes(summary) -> int:  # type: ignore[no-untyped-def]
-    skipped = [n for n in summary.notes if n.skipped]
-    return 1 if skipped else 0
+    return 1 if any(n.lost for n in summary.notes) else 0
 
 
 def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None) -> Config:
@@ -204,7 +203,7 @@ def extract(
         on_note=lambda n: (notes.append(n), _err(f"kg: {n}")),
     )
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
-    return 1 if any(n.skipped for n in notes) else 0
+    return 1 if any(n.lost for n in notes) else 0
 
 
 @app.command(name="eval")

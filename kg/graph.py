@@ -120,9 +120,10 @@ class KnowledgeGraph:
     # -- writing -------------------------------------------------------------
     def add_texts(self, texts: Iterable[str], *, progress: Progress | None = None) -> BuildSummary:
         """Extract and add plain texts (ids ``doc-1``, ``doc-2``...)."""
+        from kg.read import read_texts
+
         first = len(self.document_ids()) + 1
-        documents = (Document(f"doc-{n}", text) for n, text in enumerate(texts, first))
-        return self.add_documents(documents, progress=progress)
+        return self.add_documents(read_texts(texts, start=first), progress=progress)
 
     def add_files(
         self,

@@ -775,7 +775,7 @@ class KGEntities:
                 for c in cands
                 if not any(i in headline for i in range(c[0], c[1]))
                 or doc[c[0] : c[1]].text.lower() in body
-                or c[3] in ("org.acronym", "org.lexicon")
+                or c[3] in ("org.acronym", "org.lexicon", "location.dateline.v1")
             ]
         doc._.kg_mentions = self._select(doc, cands)
         return doc
