@@ -44,7 +44,9 @@ def run(quick: bool, work: Path) -> Section:
     def share(x: float) -> str:
         return f"{x / total:.1%}"
 
-    rows = [Row(f"stage: {name}", share(sec), absolute=f"{sec:.2f} s") for name, sec in stages.items()]
+    rows = [
+        Row(f"stage: {name}", share(sec), absolute=f"{sec:.2f} s") for name, sec in stages.items()
+    ]
     rows.sort(key=lambda r: -float(r.absolute.split()[0]))
     rows.insert(
         0,

@@ -196,12 +196,12 @@ def extract(
     from kg.graph import extract_files
 
     notes: list = []
-    count = extract_files(
-        inputs,
-        json_dir,
-        config=_config(model, workers),
-        on_note=lambda n: (notes.append(n), _err(f"kg: {n}")),
-    )
+
+    def note(n) -> None:  # type: ignore[no-untyped-def]
+        notes.append(n)
+        _err(f"kg: {n}")
+
+    count = extract_files(inputs, json_dir, config=_config(model, workers), on_note=note)
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
     return 1 if any(n.lost for n in notes) else 0
 

@@ -297,8 +297,8 @@ class KnowledgeGraph:
         for row in self.query(_COUNTS):
             name = names.get(str(row[0]))  # type: ignore[index]
             if name:
-                counts[name] = int(row[1])  # type: ignore[index]
-        relations = int(next(iter(self.query(_RELATIONS)))[0])  # type: ignore[index]
+                counts[name] = int(str(row[1]))  # type: ignore[index]
+        relations = int(str(next(iter(self.query(_RELATIONS)))[0]))  # type: ignore[index]
         return BuildSummary(
             documents=n_docs,
             words=n_words,

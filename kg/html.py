@@ -317,7 +317,7 @@ def _layout(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
     pairs = [(index[a], index[b]) for a, b in graph.edges() if a != b]
     u = np.array([a for a, _ in pairs], dtype=np.int64)
     v = np.array([b for _, b in pairs], dtype=np.int64)
-    pos = _force_layout(len(nodes), u, v) * 60.0  # unit edge length → about 60 px on screen
+    pos = _force_layout(len(nodes), u, v) * 80.0  # unit edge length → about 80 px on screen
     return {
         node: (round(float(x), 1), round(float(y), 1))
         for node, (x, y) in zip(nodes, pos, strict=True)

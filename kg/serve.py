@@ -16,6 +16,7 @@ QueryShape(form='SELECT', has_dataset=True)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import logging
@@ -25,7 +26,7 @@ import re
 import secrets
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -904,7 +905,8 @@ def create_app(
         store, timeout, max_results, Path(__file__).resolve().parent.parent / "queries"
     )
 
-    async def lifespan(app: Starlette) -> Any:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = _Pool(store, workers, timeout)
         app.state.pool = pool
         try:
@@ -990,6 +992,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    from kg.serve import main as _main  # the imported module, so workers can pickle its functions
+    # Workers import kg.serve by name; without a spec and file here, multiprocessing
+    # does not also re-run this copy of the module in each of them.
+    __spec__ = None
+    del __file__
+    from kg.serve import main as _main
 
     _main()

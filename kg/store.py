@@ -192,7 +192,10 @@ def triple_count(ds: Dataset) -> int:
     inner = oxigraph_store(ds)
     if inner is not None:
         merged = inner.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
-        return len(inner) - int(next(iter(merged))[0].value)  # type: ignore[index,union-attr]
+        assert isinstance(merged, ox.QuerySolutions)
+        count = next(iter(merged))[0]
+        assert isinstance(count, ox.Literal)
+        return len(inner) - int(count.value)
     return sum(len(g) for g in ds.graphs())
 
 
@@ -201,8 +204,8 @@ def named_quads(ds: Dataset) -> Iterator[ox.Quad]:
     inner = oxigraph_store(ds)
     if inner is None:
         for s, p, o, g in ds.quads((None, None, None, None)):
-            name = g.identifier if hasattr(g, "identifier") else g
-            yield to_ox_quad((s, p, o, name))  # type: ignore[arg-type]
+            name = getattr(g, "identifier", g)
+            yield to_ox_quad((s, p, o, URIRef(str(name))))
         return
     for quad in inner.quads_for_pattern(None, None, None, None):
         if not isinstance(quad.graph_name, ox.DefaultGraph):
@@ -217,9 +220,9 @@ def dump(ds: Dataset, path: Path | str | None, fmt: str = "trig") -> bytes | Non
     if fmt not in RDF_FORMATS:
         raise StoreError(f"unknown RDF format {fmt!r}; use one of {', '.join(RDF_FORMATS)}")
     rdf_format = RDF_FORMATS[fmt][0]
-    quads: Iterable[ox.Quad | ox.Triple] = named_quads(ds)
+    quads: Iterable[ox.Quad] | Iterable[ox.Triple] = named_quads(ds)
     if not rdf_format.supports_datasets:
-        quads = _distinct_triples(quads)  # type: ignore[arg-type]
+        quads = _distinct_triples(named_quads(ds))
     # instance IRIs stay written in full: as prefixed names they need escapes
     # (kgid:doc\/a\#char\=1\,2) that some parsers, rdflib's among them, reject
     prefixes = {k: v for k, v in PREFIXES.items() if k != "kgid"} if fmt in ("trig", "turtle") else None

@@ -233,7 +233,7 @@
     if (rel.length) {
       body.appendChild(el("h3", "Relations"));
       var ul = el("ul");
-      rel.forEach(function (eid) {
+      rel.slice(0, 60).forEach(function (eid) {
         var e = edgeById.get(eid);
         var li = el("li");
         var pred = el("button", e.predicate, "kg-link");
@@ -248,6 +248,7 @@
         ul.appendChild(li);
       });
       body.appendChild(ul);
+      if (rel.length > 60) body.appendChild(el("p", "\u2026 and " + (rel.length - 60) + " more.", "kg-more"));
     }
     body.appendChild(el("h3", "Evidence"));
     body.appendChild(evidenceList(n.evidence, n.more));
