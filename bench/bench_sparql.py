@@ -332,11 +332,16 @@ def run(quick: bool, work: Path, triples: int | None = None) -> Section:
     mem_load_s = time.perf_counter() - t
     del xs
     mem_results: dict[str, tuple[float | None, int, int]] = {}
+    mem_errors: dict[str, str] = {}
     for name, q in texts.items():
         times: list[float] = []
         rows = -1
         for _ in range(rdflib_runs):
-            sec, result = _capped(lambda q=q: list(mem.query(q)), cap)
+            try:
+                sec, result = _capped(lambda q=q: list(mem.query(q)), cap)
+            except kg.QueryError as err:
+                mem_errors[name] = str(err)
+                break
             if sec is None:
                 break
             times.append(sec)
@@ -361,6 +366,17 @@ def run(quick: bool, work: Path, triples: int | None = None) -> Section:
         )
     for name, (mem_med, mem_rows, n_runs) in mem_results.items():
         med = ox_results[name][0]
+        if name in mem_errors:
+            rows_out.append(
+                Row(
+                    f"query `{name}`: rdflib Memory / Oxigraph",
+                    "error",
+                    "≥ 10×",
+                    None,
+                    f"rdflib Memory fails: {mem_errors[name]}; Oxigraph {med * 1000:,.0f} ms",
+                )
+            )
+            continue
         if mem_med is None:
             rows_out.append(
                 Row(

@@ -76,7 +76,7 @@ def summarise(stats: pstats.Stats, top: int = 15) -> dict[str, object]:
     by_area: dict[str, float] = {}
     kg_funcs: list[tuple[float, float, int, str]] = []
     stage_cum: dict[str, float] = {}
-    for (filename, line, name), (cc, nc, tt, ct, _callers) in raw.items():
+    for (filename, line, name), (_cc, nc, tt, ct, _callers) in raw.items():
         where = area(filename) if filename != "~" else _builtin_area(name)
         by_area[where] = by_area.get(where, 0.0) + tt
         if where.startswith("kg/"):

@@ -49,6 +49,20 @@ Model = Annotated[
 Workers = Annotated[
     int, typer.Option("--workers", "-w", min=1, help="Processes for the spaCy pipeline.")
 ]
+Endpoint = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--endpoint",
+        help="Write to this SPARQL 1.1 Update endpoint instead of a graph directory.",
+    ),
+]
+GraphStore = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--graph-store",
+        help="With --endpoint: write each document with the Graph Store Protocol at this URL.",
+    ),
+]
 Patterns = Annotated[
     Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
     typer.Option("--patterns", help="Extra pattern file (JSONL/JSON) to add to kg's rules."),
@@ -112,6 +126,26 @@ def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None
     return Config(model=model, workers=workers, patterns=tuple(patterns or ()))
 
 
+def _push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Config) -> int:
+    import kg.graph
+
+    bar, update = _progress("Pushing")
+    with bar:
+        summary = kg.graph.push(
+            inputs,
+            endpoint,
+            graph_store=graph_store,
+            config=config,
+            progress=update,
+            on_note=lambda n: _err(f"kg: {n}"),
+        )
+    typer.echo(
+        f"Wrote {summary.documents:,} documents ({summary.triples:,} triples) to {graph_store or endpoint}"
+        f" in {summary.seconds:.1f} s"
+    )
+    return _report_notes(summary)
+
+
 @app.command()
 def build(
     inputs: Inputs,
@@ -121,12 +155,18 @@ def build(
     model: Model = DEFAULT_MODEL,
     workers: Workers = 1,
     patterns: Patterns = None,
+    endpoint: Endpoint = None,
+    graph_store: GraphStore = None,
 ) -> int:
     """Read files and folders, extract, and write a fresh graph directory.
 
     An earlier graph in the directory is replaced only once the new one is complete.
+    With --endpoint, each document goes to that SPARQL store as its named graph instead.
     """
     import kg.graph
+
+    if endpoint:
+        return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
     bar, update = _progress("Building")
     with bar:
@@ -150,9 +190,17 @@ def add(
     model: Model = DEFAULT_MODEL,
     workers: Workers = 1,
     patterns: Patterns = None,
+    endpoint: Endpoint = None,
+    graph_store: GraphStore = None,
 ) -> int:
-    """Add documents to an existing graph; a document with the same id is replaced."""
+    """Add documents to an existing graph; a document with the same id is replaced.
+
+    With --endpoint, each document replaces its named graph in that SPARQL store instead.
+    """
     import kg.graph
+
+    if endpoint:
+        return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
     bar, update = _progress("Adding")
     with bar:

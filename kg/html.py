@@ -249,7 +249,8 @@ def select_subgraph(
             + "."
         )
     return Subgraph(
-        graph=graph.subgraph(keep),
+        # Subgraph views are slow to iterate; skip the view when everything is kept.
+        graph=graph if len(keep) == total else graph.subgraph(keep),
         nodes_omitted=omitted,
         note=note,
         focus=tuple(centres),

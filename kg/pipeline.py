@@ -68,7 +68,7 @@ _LEADING_JUNK = frozenset(
     "some any all each every both related additional current existing previous first "
     "second third last next same broader wider overall whole entire major key important "
     "detailed targeted supportive many few nationwide proposed planned so-called "
-    "recently".split()
+    "recently own".split()
 )
 _GENERIC_POLICY_MODIFIERS = frozenset(
     "policy policies government support supporting preferential relevant such these "
@@ -76,7 +76,7 @@ _GENERIC_POLICY_MODIFIERS = frozenset(
 )
 _SECTOR_STOP_MODIFIERS = _LEADING_JUNK | frozenset(
     "world global national local domestic international private public state "
-    "traditional emerging strategic relevant competitive regional rural urban "
+    "traditional emerging strategic relevant competitive regional "
     "foreign whole entire overall".split()
 )
 _SECTOR_HEADS = frozenset("sector sectors industry industries economy".split())
@@ -409,6 +409,12 @@ class KGEntities:
             ):
                 left -= 1
         start, _ = self._trim(doc, left, head.i + 1, _LEADING_JUNK)
+        for i in range(start, head.i):
+            if doc[i].text in (",", ";") or (
+                head.tag_ in ("NNS", "NNPS") and doc[i].pos_ == "NUM" and doc[i].shape_ != "dddd"
+            ):
+                start = i + 1  # "separate, even shorter list", "21 pilot zones"
+        start, _ = self._trim(doc, start, head.i + 1, _LEADING_JUNK)
         mods = [t for t in doc[start : head.i] if t.lower_ not in _GENERIC_POLICY_MODIFIERS]
         has_left = bool(mods)
         if any(
@@ -884,7 +890,14 @@ class KGEntities:
             if c[2] == "Sector" and c[6] == 0:
                 root = doc[c[0] : c[1]].root
                 ok = any(t.i in sector_roots and sector_roots[t.i][6] > 0 for t in root.conjuncts)
-                ok = ok or any(s <= c[0] and c[1] <= e for s, e in policy_spans)
+                # Inside a policy's name, but not as a bare modifier of its instrument
+                # noun ("free trade zones" is not about "trade").
+                ok = ok or any(
+                    s <= c[0]
+                    and c[1] <= e
+                    and not (root.dep_ == "compound" and root.head.lower_ in self.instrument)
+                    for s, e in policy_spans
+                )
                 if ok:
                     cands[idx] = (*c[:6], 1)
 

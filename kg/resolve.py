@@ -133,7 +133,10 @@ def _canonical(mentions: Sequence[Mention], typ: str) -> str:
         return max(forms, key=lambda f: (len(f.split()), len(f), -forms.index(f)))
     counts = Counter(forms)
     # Datelines are upper case; prefer the ordinary spelling when there is one.
-    return max(forms, key=lambda f: (not f.isupper(), counts[f], -len(f), -forms.index(f)))
+    best = max(forms, key=lambda f: (not f.isupper(), counts[f], -len(f), -forms.index(f)))
+    if typ == "Location" and best.isupper() and len(best) > 3:
+        best = " ".join(w.title() if len(w) > 3 else w for w in best.split())
+    return best
 
 
 def resolve(
@@ -211,6 +214,33 @@ def resolve(
         if cands:
             before = [j for j in cands if mentions[j].start < m.start]
             uf.union((before or cands)[-1] if before else cands[0], i)
+
+    # A lone surname tagged as an organization or place is the person ("Wang" after
+    # "Wang Wentao"), when exactly one full name holds it.
+    for i, m in enumerate(mentions):
+        if m.type in ("Organization", "Location") and " " not in m.text and not m.key:
+            cands = {uf.find(j) for j, w in full if len(w) > 1 and m.text in (w[0], w[-1])}
+            if len(cands) == 1 and not _is_acronym(m.text):
+                uf.union(cands.pop(), i)
+    # A short policy name inside exactly one longer policy name is the same policy
+    # ("negative list" and "negative list for foreign investment").
+    policies = [
+        i for i, m in enumerate(mentions) if m.type == "Policy" and not m.rule.endswith(".anaphor")
+    ]
+    for i in policies:
+        short = var[i]
+        if not short or len(short.split()) > 3:
+            continue
+        pattern = re.compile(r"(?:^| )" + re.escape(short) + r"(?: |$)")
+        hits = {
+            uf.find(j)
+            for j in policies
+            if uf.find(j) != uf.find(i)
+            and len(var[j]) > len(short)
+            and pattern.search(var[j] + " " + norm[j])
+        }
+        if len(hits) == 1:
+            uf.union(hits.pop(), i)
 
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -312,6 +342,22 @@ def resolve(
                             "memberOf",
                             p.object,
                             "memberOf.partOf_closure.v1",
+                            r.sentence_start,
+                            r.sentence_end,
+                        )
+                    )
+    # A policy a post-holder announced is the policy of the body they serve (its top unit).
+    parents = {r.subject for r in out.values() if r.predicate == "partOf"}
+    for r in list(out.values()):
+        if r.predicate == "issuedBy" and type_of[r.object] == "Person":
+            for m in [x for x in out.values() if x.predicate == "memberOf"]:
+                if m.subject == r.object and m.object not in parents:
+                    add(
+                        Relation(
+                            r.subject,
+                            "issuedBy",
+                            m.object,
+                            "issuedBy.memberOf_closure.v1",
                             r.sentence_start,
                             r.sentence_end,
                         )

@@ -573,6 +573,10 @@ class _Pool:
                 503,
                 f"all {self.size} query workers stayed busy for {self.timeout:g} s; retry later",
             )
+        if not worker.process.is_alive():
+            # died while idle (killed from outside): the query has not run, so retry it
+            self._replace(worker, "died while idle")
+            return await self.run(job)
         try:
             reply = await anyio.to_thread.run_sync(worker.call, job, self.timeout)
         except _Timeout:

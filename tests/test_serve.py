@@ -1,0 +1,379 @@
+"""``kg serve`` end to end: a real server process, real clients (SPARQLWrapper, httpx)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import csv
+import io
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+pytestmark = pytest.mark.server
+
+DOC = "https://w3id.org/policy-kg/id/doc/"
+BUILD = "https://w3id.org/policy-kg/id/graph/build"
+EX = "http://example.org/"
+TIMEOUT = 1.5
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# eight independent patterns over 13 triples: 13^8 (8e8) rows to count, minutes of work
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + "}"
+
+
+def _make_graph_dir(root: Path) -> Path:
+    store = ox.Store(str(root / "store"))
+    for doc, names in {
+        "alpha": ["Li Qiang", "State Council"],
+        "beta": ["Ministry of Finance"],
+    }.items():
+        for i, name in enumerate(names):
+            node = ox.NamedNode(f"{EX}{doc}/{i}")
+            graph = ox.NamedNode(DOC + doc)
+            store.add(
+                ox.Quad(node, ox.NamedNode(EX + "label"), ox.Literal(name, language="en"), graph)
+            )
+            store.add(ox.Quad(node, ox.NamedNode(EX + "rank"), ox.Literal(i), graph))
+            store.add(ox.Quad(node, ox.NamedNode(EX + "in"), ox.NamedNode(EX + doc), graph))
+    store.add(
+        ox.Quad(
+            ox.NamedNode(EX + "run"),
+            ox.NamedNode(EX + "at"),
+            ox.Literal("now"),
+            ox.NamedNode(BUILD),
+        )
+    )
+    store.flush()
+    return root
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    graph_dir = _make_graph_dir(tmp_path_factory.mktemp("served"))
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.serve", str(graph_dir), "--port", str(port),
+         "--timeout", str(TIMEOUT), "--max-results", "8", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            if httpx.get(base + "/", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("kg serve did not start:\n" + proc.communicate()[0])
+        time.sleep(0.1)
+    yield base, proc
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("kg serve did not stop on Ctrl-C")
+    proc.stdout.close()
+
+
+def _wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(base + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client
+
+
+def _count(base: str) -> int:
+    rows = _wrapper(base, COUNT, JSON).queryAndConvert()["results"]["bindings"]
+    return int(rows[0]["n"]["value"])
+
+
+def test_sparqlwrapper_select_json_sees_the_union_of_document_graphs(server):
+    base, _ = server
+    assert _count(base) == 9  # 3 documents' triples, build graph excluded
+
+
+def test_sparqlwrapper_select_csv(server):
+    base, _ = server
+    query = f"SELECT ?name WHERE {{ ?x <{EX}label> ?name }} ORDER BY ?name"
+    text = _wrapper(base, query, CSV).queryAndConvert().decode()
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["name"], ["Li Qiang"], ["Ministry of Finance"], ["State Council"]
+    ]  # fmt: skip
+
+
+def test_sparqlwrapper_ask_xml_and_construct_turtle(server):
+    base, _ = server
+    doc = _wrapper(base, f"ASK {{ ?x <{EX}label> 'Li Qiang'@en }}", XML).queryAndConvert()
+    assert doc.getElementsByTagName("boolean")[0].firstChild.data == "true"
+    graph = _wrapper(base, f"CONSTRUCT WHERE {{ ?x <{EX}rank> ?r }}", TURTLE).queryAndConvert()
+    assert len(list(ox.parse(graph, format=ox.RdfFormat.TURTLE))) == 3
+
+
+def test_sparqlwrapper_malformed_query_raises_bad_formed(server):
+    base, _ = server
+    with pytest.raises(QueryBadFormed, match="expected"):
+        _wrapper(base, "SELECT * WHERE { ?s ?p }", JSON).query()
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv; charset=utf-8"),
+        ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+        ("*/*", "application/sparql-results+json"),
+        (
+            "text/csv;q=0.2, text/tab-separated-values;q=0.8",
+            "text/tab-separated-values; charset=utf-8",
+        ),
+    ],
+)
+def test_select_answers_each_results_format(server, accept, content_type):
+    base, _ = server
+    response = httpx.get(base + "/sparql", params={"query": COUNT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    if content_type.startswith("text/csv"):  # lossy: pyoxigraph does not parse it back
+        assert response.text.split() == ["n", "9"]
+        return
+    results = ox.parse_query_results(
+        response.content, format=ox.QueryResultsFormat.from_media_type(content_type)
+    )
+    assert next(iter(results))["n"].value == "9"
+
+
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+        ("image/png, */*;q=0.1", ox.RdfFormat.TURTLE),
+    ],
+)
+def test_construct_and_describe_answer_each_rdf_format(server, accept, fmt):
+    base, _ = server
+    for query in (f"CONSTRUCT WHERE {{ ?x <{EX}in> ?d }}", f"DESCRIBE <{EX}alpha/0>"):
+        response = httpx.post(
+            base + "/sparql",
+            content=query,
+            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].split(";")[0] == fmt.media_type
+        assert len(list(ox.parse(response.content, format=fmt))) == 3
+
+
+def test_default_graph_uri_and_named_graph_uri_set_the_dataset(server):
+    base, _ = server
+    query = (
+        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?g) AS ?graphs)"
+        " WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?a ?b ?c } } }"
+    )
+    accept = {"Accept": "application/json"}
+    only_beta = httpx.post(
+        base + "/sparql", data={"query": query, "default-graph-uri": DOC + "beta"}, headers=accept
+    )
+    row = only_beta.json()["results"]["bindings"][0]
+    assert (row["n"]["value"], row["graphs"]["value"]) == ("3", "0")  # beta; no named graphs
+    both = httpx.get(
+        base + "/sparql",
+        params=[
+            ("query", query),
+            ("default-graph-uri", DOC + "beta"),
+            ("named-graph-uri", DOC + "alpha"),
+        ],
+        headers=accept,
+    )
+    row = both.json()["results"]["bindings"][0]
+    assert (row["n"]["value"], row["graphs"]["value"]) == ("9", "1")  # 3 in beta + 6 in alpha
+
+
+def test_query_with_its_own_from_clause_is_not_overridden(server):
+    base, _ = server
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{DOC}beta> WHERE {{ ?s ?p ?o }}"
+    response = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert response.text.split() == ["n", "3"]
+
+
+def test_build_graph_is_reachable_by_name_but_not_in_the_default_graph(server):
+    base, _ = server
+    query = f"ASK {{ GRAPH <{BUILD}> {{ ?s ?p ?o }} FILTER NOT EXISTS {{ ?s ?p ?o }} }}"
+    assert httpx.get(base + "/sparql", params={"query": query}).json()["boolean"] is True
+
+
+def test_insert_data_is_refused_and_data_unchanged(server):
+    base, _ = server
+    update = f"INSERT DATA {{ GRAPH <{DOC}alpha> {{ <{EX}x> <{EX}y> <{EX}z> }} }}"
+    for response in (
+        httpx.post(base + "/sparql", data={"query": update}),
+        httpx.post(base + "/sparql", data={"update": update}),
+        httpx.post(
+            base + "/sparql", content=update, headers={"Content-Type": "application/sparql-update"}
+        ),
+    ):
+        assert response.status_code == 403
+        assert "read-only" in response.text
+    client = _wrapper(base, update, JSON)
+    client.setMethod("POST")
+    with pytest.raises(Exception, match="403"):
+        client.query()
+    assert _count(base) == 9
+
+
+def test_service_is_refused_before_evaluation(server):
+    base, _ = server
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    response = httpx.get(base + "/sparql", params={"query": query})
+    assert response.status_code == 400
+    assert "SERVICE" in response.text
+
+
+def test_malformed_query_gets_400_with_the_parser_message(server):
+    base, _ = server
+    response = httpx.get(base + "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert response.text.startswith("malformed query: error at 1:")
+
+
+def test_unacceptable_format_gets_406(server):
+    base, _ = server
+    response = httpx.get(
+        base + "/sparql", params={"query": COUNT}, headers={"Accept": "text/turtle"}
+    )
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text
+
+
+def test_result_size_limit_answers_422(server):
+    base, _ = server
+    response = httpx.get(base + "/sparql", params={"query": "SELECT * { GRAPH ?g { ?s ?p ?o } }"})
+    assert response.status_code == 422
+    assert "more than 8 rows" in response.text
+
+
+def test_slow_query_stops_at_the_time_limit_and_server_answers_next(server):
+    base, _ = server
+    started = time.monotonic()
+    response = httpx.get(base + "/sparql", params={"query": SLOW}, timeout=30)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert "time limit" in response.text
+    assert TIMEOUT <= elapsed < TIMEOUT + 3
+    assert _count(base) == 9
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ASK { FILTER(" + "(" * 20000 + "true" + ")" * 20000 + ") }",
+        "ASK { " + "{" * 5000 + "?s ?p ?o" + "}" * 5000 + " }",
+        "ASK { FILTER(" + "!" * 20000 + "true) }",
+    ],
+    ids=["parentheses", "braces", "negations"],
+)
+def test_hostile_nesting_gets_400_and_server_survives(server, query):
+    base, _ = server
+    response = httpx.post(base + "/sparql", data={"query": query})
+    assert response.status_code == 400
+    assert "nested" in response.text
+    assert _count(base) == 9
+
+
+def _workers(proc: subprocess.Popen) -> list[psutil.Process]:
+    children = psutil.Process(proc.pid).children()
+    forkserver = [c for c in children if "forkserver" in " ".join(c.cmdline())]
+    return forkserver[0].children() if forkserver else []
+
+
+def test_dead_workers_are_replaced(server):
+    base, proc = server
+    assert len(_workers(proc)) == 2
+    for worker in _workers(proc):
+        worker.send_signal(signal.SIGSEGV)  # what pyoxigraph does on a hostile query
+    time.sleep(0.3)
+    statuses = [httpx.get(base + "/sparql", params={"query": COUNT}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    deadline = time.monotonic() + 10
+    while len(_workers(proc)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(_workers(proc)) == 2
+
+
+def test_worker_crash_mid_query_answers_500_and_server_goes_on(server):
+    base, proc = server
+    with httpx.Client(base_url=base, timeout=30) as client:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(client.get, "/sparql", params={"query": SLOW})
+            time.sleep(0.5)
+            for worker in _workers(proc):
+                worker.send_signal(signal.SIGSEGV)
+            response = pending.result()
+    assert response.status_code == 500
+    assert "crashed" in response.text
+    assert _count(base) == 9
+
+
+def test_concurrent_clients_are_all_served(server):
+    base, _ = server
+
+    async def many() -> list[int]:  # more clients than workers: the rest wait in line
+        async with httpx.AsyncClient(base_url=base) as client:
+            replies = await asyncio.gather(
+                *(client.get("/sparql", params={"query": COUNT}) for _ in range(24))
+            )
+        return [r.status_code for r in replies]
+
+    assert asyncio.run(many()) == [200] * 24
+
+
+def test_query_page_lists_ready_made_queries_and_loads_nothing_external(server):
+    base, _ = server
+    response = httpx.get(base + "/")
+    assert response.status_code == 200
+    page = response.text
+    assert "<form" in page and "sparql" in page
+    for rq in (Path(__file__).resolve().parent.parent / "queries").glob("*.rq"):
+        assert rq.stem in page
+    assert "src=" not in page and "href=" not in page
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+def test_missing_query_and_wrong_method_and_content_type(server):
+    base, _ = server
+    assert httpx.get(base + "/sparql").status_code == 400
+    assert httpx.put(base + "/sparql", content=COUNT).status_code == 405
+    response = httpx.post(base + "/sparql", content=COUNT, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_serve_without_a_graph_says_run_kg_build(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.serve", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: no graph in {tmp_path}; run kg build first"
