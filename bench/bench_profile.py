@@ -8,26 +8,24 @@ Run alone: ``.venv/bin/python bench/bench_profile.py [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import make_articles  # noqa: E402
-from measure import Row, Section, checked, run_process  # noqa: E402
+from measure import Row, Section, bench_main, checked, run_process  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 
 
 def run(quick: bool, work: Path) -> Section:
-    """Profile a build of a 10,000-word (quick) or 45,000-word corpus."""
+    """Profile a build of a 10,000-word (quick) or 25,000-word corpus."""
     started = time.perf_counter()
-    corpus = make_articles(work / "profile-corpus", 10_000 if quick else 45_000, seed=16)
+    corpus = make_articles(work / "profile-corpus", 10_000 if quick else 25_000, seed=16)
     out = work / "profile-out"
     shutil.rmtree(out, ignore_errors=True)
     stats_file = work / "build.pstats"
@@ -83,16 +81,8 @@ def run(quick: bool, work: Path) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the profile alone and print its rows."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
-        section = run(args.quick, Path(tmp))
-    for row in section.rows:
-        print(f"{row.figure}: {row.ratio}  [{row.absolute}]")
-    print("\n".join(section.notes))
-    return 0
+    """Run this benchmark alone: ``[--quick] [--json FILE]``."""
+    return bench_main(run, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ def paragraphs(folder: Path = EXAMPLES) -> list[str]:
 def sentences(paras: Sequence[str]) -> list[str]:
     """The sentences of ``paras`` (a simple punctuation split, good enough for recombining).
 
-    >>> sentences(["It rained. Then it stopped."])
-    ['It rained.', 'Then it stopped.']
+    >>> sentences(["It rained all day. Then it stopped at night."])
+    ['It rained all day.', 'Then it stopped at night.']
     """
     return [s for p in paras for s in _SENTENCE.split(p) if len(s.split()) >= 4]
 
@@ -100,6 +100,18 @@ def small_texts(sents: Sequence[str], n: int, *, seed: int) -> Iterator[str]:
         yield " ".join(rng.choices(sents, k=rng.randint(1, 3))) + "\n"
 
 
+def tiny_texts(sents: Sequence[str], n: int, *, seed: int, max_words: int = 12) -> Iterator[str]:
+    """``n`` one-line texts: a sentence cut to at most ``max_words`` words.
+
+    >>> list(tiny_texts(["A b c d e f."], 1, seed=3, max_words=3))
+    ['A b c.\\n']
+    """
+    rng = random.Random(seed)
+    for _ in range(n):
+        words = rng.choice(sents).split()[:max_words]
+        yield " ".join(words).rstrip(".,;:") + ".\n"
+
+
 def write_texts(texts: Iterator[str], root: Path, prefix: str = "doc") -> Corpus:
     """Write ``texts`` as ``root/<prefix>-000001.txt``... (100 files per subfolder).
 
@@ -124,9 +136,11 @@ def make_articles(root: Path, total_words: int, *, seed: int = 6) -> Corpus:
     return write_texts(article_texts(paragraphs(), total_words, seed=seed), root, "article")
 
 
-def make_small_docs(root: Path, n: int, *, seed: int = 7) -> Corpus:
-    """Write ``n`` small documents (one to three sentences) into ``root``."""
-    return write_texts(small_texts(sentences(paragraphs()), n, seed=seed), root, "note")
+def make_small_docs(root: Path, n: int, *, seed: int = 7, tiny: bool = False) -> Corpus:
+    """Write ``n`` small documents (one to three sentences, or one clipped one) into ``root``."""
+    sents = sentences(paragraphs())
+    texts = tiny_texts(sents, n, seed=seed) if tiny else small_texts(sents, n, seed=seed)
+    return write_texts(texts, root, "note")
 
 
 def read_corpus(root: Path) -> list[str]:

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -116,19 +116,23 @@ def checked(run: Run, what: str) -> Run:
     return run
 
 
-def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
-    """Median and all wall times of ``runs`` calls of ``fn``.
+def median_time(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (this process, all threads) of ``runs`` calls.
 
-    >>> med, times = median_time(lambda: None, 3)
-    >>> len(times)
-    3
+    CPU time is reported beside wall time because other processes on a shared
+    machine inflate wall time but hardly CPU time.
+
+    >>> wall, cpu = median_time(lambda: None, 3)
+    >>> wall >= 0 and cpu >= 0
+    True
     """
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _cpu_model() -> str:
@@ -207,3 +211,48 @@ class Section:
     rows: list[Row]
     notes: list[str]
     seconds: float = 0.0
+
+
+def section_to_dict(section: Section) -> dict[str, object]:
+    """A section as plain JSON data (for passing results between processes).
+
+    >>> section_to_dict(Section("t", [Row("f", "1.0")], []))["rows"][0]["figure"]
+    'f'
+    """
+    return asdict(section)
+
+
+def section_from_dict(data: dict) -> Section:  # type: ignore[type-arg]
+    """The inverse of :func:`section_to_dict`.
+
+    >>> s = Section("t", [Row("f", "1.0", "≥ 1", True)], ["n"], 2.0)
+    >>> section_from_dict(section_to_dict(s)) == s
+    True
+    """
+    rows = [Row(**r) for r in data["rows"]]
+    return Section(data["title"], rows, list(data["notes"]), data.get("seconds", 0.0))
+
+
+def bench_main(run: Callable[..., Section], description: str, argv: list[str] | None = None) -> int:
+    """The command line every ``bench_*.py`` shares: ``[--quick] [--json FILE]``.
+
+    Runs ``run(quick, scratch_dir)``, prints the rows, and writes the section as
+    JSON when asked (that is how ``bench/run.py`` collects it).
+    """
+    import argparse
+    import json
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
+        section = run(args.quick, Path(tmp))
+    if args.json:
+        args.json.write_text(json.dumps(section_to_dict(section), ensure_ascii=False))
+    print(f"## {section.title} ({section.seconds:.0f} s)")
+    for row in section.rows:
+        print(f"{row.figure}: {row.ratio} {row.target} {row.status}  [{row.absolute}]")
+    print("\n".join(section.notes))
+    return 0

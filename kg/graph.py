@@ -16,7 +16,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,7 +150,7 @@ class KnowledgeGraph:
         if summary.documents == 0:
             detail = "; ".join(str(n) for n in notes[:5]) or "no .txt/.md/.html/.jsonl files found"
             raise InputError(f"no readable input in {', '.join(map(str, inputs))}: {detail}")
-        return _with_notes(summary, notes)
+        return replace(summary, notes=tuple(notes))
 
     def add_documents(
         self, documents: Iterable[Document], *, progress: Progress | None = None
@@ -310,18 +310,12 @@ class KnowledgeGraph:
         )
 
 
-def _with_notes(summary: BuildSummary, notes: Sequence[ReadNote]) -> BuildSummary:
-    from dataclasses import replace
-
-    return replace(summary, notes=tuple(notes))
-
-
 def write_outputs(graph: KnowledgeGraph, summary: BuildSummary | None = None) -> None:
     """Refresh the derived files of a graph directory: graph.trig, graph.html, build.json."""
     if graph.path is None:
         return
     graph.serialize(graph.path / "graph.trig", format="trig")
-    graph.write_html(graph.path / "graph.html")
+    graph.write_html(graph.path / "graph.html", title=f"kg · {graph.path.resolve().name}")
     if summary is not None:
         info = {"kg_version": __version__, "model": graph.config.model, **summary.to_dict()}
         tmp = graph.path / ".build.json.tmp"
@@ -468,8 +462,6 @@ def _fill(
     if not summaries:
         return graph.summary()
     last = summaries[-1]
-    from dataclasses import replace
-
     return replace(
         last,
         documents=sum(s.documents for s in summaries),

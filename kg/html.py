@@ -98,7 +98,7 @@ class Subgraph:
     """A part of a graph chosen for drawing, by :func:`select_subgraph`.
 
     Attributes:
-        graph: The chosen part (a subgraph view of the input).
+        graph: The chosen part (a subgraph view, or the input itself when all is kept).
         nodes_omitted: Input entities not in ``graph``.
         note: A sentence saying what was left out and how to see it ("" if nothing was).
         focus: IRIs of the entities the view is centred on (empty without ``focus``).
@@ -238,7 +238,8 @@ def select_subgraph(
         cut = len(keep) - max_nodes
         keep = set(sorted(keep, key=rank)[:max_nodes])
         reasons.append(
-            f"the node cap keeps the {max_nodes:,} most connected ({cut:,} less connected left out)"
+            f"the node cap keeps the {max_nodes:,} most connected ({cut:,} less connected left out;"
+            " --focus, --type or --max-nodes show others)"
         )
     omitted = total - len(keep)
     note = ""

@@ -10,8 +10,8 @@ Results live on the ``Doc`` as plain data so they survive multiprocessing:
 ``doc._.kg_mentions`` (list of ``[type, start_char, end_char, rule, key, role]``)
 and ``doc._.kg_relations`` (list of ``[subject_index, predicate, object_index, rule]``).
 
->>> sorted(BUNDLED_PATTERN_FILES)[0].name
-'instruments.jsonl'
+>>> [p.name for p in BUNDLED_PATTERN_FILES][:2]
+['countries.jsonl', 'instruments.jsonl']
 """
 
 from __future__ import annotations
@@ -446,13 +446,19 @@ class KGEntities:
                 continue
             has_right = True
             right = max(right, child.right_edge.i + 1)
-        for child in head.rights:
+        for child in head.rights if ins.get("purpose") else ():
             if child.dep_ in ("acl", "relcl") and any(
                 c.dep_ == "aux" and c.lower_ == "to" for c in child.children
             ):
                 has_right = True
                 right = max(right, child.right_edge.i + 1)
-        if nxt is not None and nxt.lower_ == "to" and nxt.dep_ == "aux" and right == head.i + 1:
+        if (
+            ins.get("purpose")
+            and nxt is not None
+            and nxt.lower_ == "to"
+            and nxt.dep_ == "aux"
+            and right == head.i + 1
+        ):
             verb = nxt.head
             if (
                 verb.dep_ in ("advcl", "xcomp")
@@ -1050,8 +1056,9 @@ class KGRelations:
             o_tok = doc[token_ids[names.index(rule["object"])]]
             s_types = rule.get("subject_types", ENTITY_TYPES)
             o_types = rule.get("object_types", ENTITY_TYPES)
-            subjects = {lookup(t, s_types) for t in (s_tok, *s_tok.conjuncts)}
-            objects = {lookup(t, o_types) for t in (o_tok, *o_tok.conjuncts)}
+            conj = rule.get("conjuncts", True)
+            subjects = {lookup(t, s_types) for t in (s_tok, *(s_tok.conjuncts if conj else ()))}
+            objects = {lookup(t, o_types) for t in (o_tok, *(o_tok.conjuncts if conj else ()))}
             for s in subjects:
                 for o in objects:
                     emit(s, rule["predicate"], o, rid)
@@ -1172,7 +1179,8 @@ class KGRelations:
                 and not any(c in low for c in self.country_of if len(c) > 3)
             ):
                 emit(i, "locatedIn", loc_by_country[home], "locatedIn.home_country.v1")
-        # A policy or sector in a sentence that names one country applies to it.
+        # A policy in a sentence that names one country applies to it; a sector needs
+        # the country as the sentence's subject or as "in <country>" above it.
         by_sent: dict[int, list[int]] = {}
         for i, span in enumerate(spans):
             if span is not None:
@@ -1181,12 +1189,24 @@ class KGRelations:
             places = {countries[i] for i in idx if i in countries}
             if len(places) != 1:
                 continue
-            place = loc_by_country[places.pop()]
+            place_name = places.pop()
+            place = loc_by_country[place_name]
+            anchors = [spans[i].root for i in idx if countries.get(i) == place_name]
             for i in idx:
-                if mentions[i][0] in ("Policy", "Sector") and not mentions[i][3].endswith(
-                    "anaphor"
-                ):
+                m = mentions[i]
+                if m[3].endswith("anaphor") or spans[i] is None:
+                    continue
+                if m[0] == "Policy":
                     emit(i, "locatedIn", place, "locatedIn.sentence.v1")
+                elif m[0] == "Sector":
+                    root = spans[i].root
+                    for a in anchors:
+                        if (a.dep_ == "nsubj" and a.head.dep_ == "ROOT") or (
+                            a.dep_ == "pobj"
+                            and a.head.lower_ == "in"
+                            and a.head.head.is_ancestor(root)
+                        ):
+                            emit(i, "locatedIn", place, "locatedIn.sector_clause.v1")
 
 
 @Language.factory(

@@ -258,9 +258,7 @@ def resolve(
             heads = _ANAPHOR_TARGETS.get(head, (head, _singular(head)))
             targets = []
             for r2, idx in groups.items():
-                if mentions[idx[0]].type != m.type or any(
-                    mentions[j].rule.endswith(".anaphor") for j in idx
-                ):
+                if mentions[idx[0]].type != m.type or r2 in anaphors:
                     continue
                 words = {w for j in idx for w in var[j].split() + norm[j].split()}
                 if m.type == "Location" or any(h in words for h in heads):

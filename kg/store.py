@@ -225,7 +225,9 @@ def dump(ds: Dataset, path: Path | str | None, fmt: str = "trig") -> bytes | Non
         quads = _distinct_triples(named_quads(ds))
     # instance IRIs stay written in full: as prefixed names they need escapes
     # (kgid:doc\/a\#char\=1\,2) that some parsers, rdflib's among them, reject
-    prefixes = {k: v for k, v in PREFIXES.items() if k != "kgid"} if fmt in ("trig", "turtle") else None
+    prefixes = (
+        {k: v for k, v in PREFIXES.items() if k != "kgid"} if fmt in ("trig", "turtle") else None
+    )
     if path is None:
         return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
     target = Path(path)

@@ -445,6 +445,23 @@ def test_hostile_text_is_shown_literally_and_never_runs(open_view, hostile_graph
 
 
 @pytest.mark.browser
+def test_hostile_document_through_the_real_pipeline_opens_no_dialog(open_view):
+    import kg
+
+    text = (
+        f"Premier Li Qiang {SCRIPT} chaired a meeting of the State Council in Beijing. "
+        f"The Ministry of Commerce {IMG} issued the negative list."
+    )
+    graph = kg.build([text]).to_networkx()
+    view = open_view(graph)
+    assert view.drawn_nodes() == graph.number_of_nodes() > 0
+    view.page.fill("#kg-search", "State Council")
+    view.page.press("#kg-search", "Enter")
+    assert SCRIPT in view.page.locator("#kg-panel .kg-evidence").inner_text()
+    assert view.js("document.querySelectorAll('img').length") == 0
+
+
+@pytest.mark.browser
 def test_node_cap_note_says_what_was_left_out(open_view):
     view = open_view(_star(60), max_nodes=12, layout=True)
     assert view.drawn_nodes() == 12

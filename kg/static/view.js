@@ -298,7 +298,9 @@
   });
   var datalist = $("kg-names");
   var seen = new Set();
-  DATA.nodes.slice(0, 3000).forEach(function (n) {
+  // Autocomplete offers the most mentioned names only: a long datalist makes typing sluggish.
+  DATA.nodes.slice().sort(function (a, b) { return b.value - a.value; }).slice(0, 400)
+    .forEach(function (n) {
     [n.label].concat(n.aliases).forEach(function (s) {
       if (seen.has(s)) return;
       seen.add(s);

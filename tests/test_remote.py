@@ -1,0 +1,212 @@
+"""kg.remote against a real Oxigraph server (the ``oxigraph`` package's binary), no mocks."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Literal, URIRef
+
+from kg.errors import QueryError
+from kg.remote import drop_graph, push_quads, query_endpoint, replace_graph
+
+pytestmark = pytest.mark.server
+
+DOC = "https://w3id.org/policy-kg/id/doc/"
+EX = "http://example.org/"
+OXIGRAPH = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which(
+    "oxigraph"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oxigraph(tmp_path_factory):
+    """A running Oxigraph server: (query URL, update URL, graph store URL)."""
+    if OXIGRAPH is None:
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("oxigraph did not start: " + proc.communicate()[1].decode())
+            time.sleep(0.1)
+    yield base + "/query", base + "/update", base + "/store"
+    proc.terminate()
+    proc.wait(10)
+    proc.stderr.close()
+
+
+def _nt(*triples: tuple[str, str, str]) -> bytes:
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode()
+
+
+def _graph_rows(query_url: str, graph: str) -> set[tuple[str, ...]]:
+    result = query_endpoint(
+        query_url, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    )
+    return {tuple(str(t) for t in row) for row in result}
+
+
+def test_pushed_document_graphs_are_queryable(oxigraph):
+    query_url, update_url, _ = oxigraph
+    quads = [
+        ox.Quad(ox.NamedNode(EX + "li"), ox.NamedNode(EX + "label"), ox.Literal("Li Qiang", language="en"), ox.NamedNode(DOC + "a")),
+        ox.Quad(ox.NamedNode(EX + "mof"), ox.NamedNode(EX + "label"), ox.Literal('The "Ministry"\nof Finance'), ox.NamedNode(DOC + "b")),
+        ox.Quad(ox.BlankNode("m1"), ox.NamedNode(EX + "mentions"), ox.NamedNode(EX + "mof"), ox.NamedNode(DOC + "b")),
+    ]  # fmt: skip
+    assert push_quads(quads, update_url) == [DOC + "a", DOC + "b"]
+    result = query_endpoint(
+        query_url,
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+    )
+    assert result.type == "SELECT"
+    assert result.vars == ("g", "n")
+    assert [(str(g), int(n)) for g, n in result] == [(DOC + "a", 1), (DOC + "b", 2)]
+    label = query_endpoint(query_url, f"SELECT ?l WHERE {{ GRAPH ?g {{ <{EX}mof> ?p ?l }} }}")
+    assert label.rows == ((Literal('The "Ministry"\nof Finance'),),)
+
+
+def test_replace_graph_by_sparql_update_leaves_other_graphs_alone(oxigraph):
+    query_url, update_url, _ = oxigraph
+    old = _nt((f"<{EX}x>", f"<{EX}p>", '"old"'), (f"<{EX}x>", f"<{EX}q>", '"gone"'))
+    replace_graph(update_url, DOC + "r1", old)
+    replace_graph(update_url, DOC + "r2", _nt((f"<{EX}y>", f"<{EX}p>", '"other"')))
+    replace_graph(update_url, DOC + "r1", _nt((f"<{EX}x>", f"<{EX}p>", '"new"')))
+    assert _graph_rows(query_url, DOC + "r1") == {(EX + "x", EX + "p", "new")}
+    assert _graph_rows(query_url, DOC + "r2") == {(EX + "y", EX + "p", "other")}
+
+
+def test_replace_graph_through_the_graph_store_protocol_with_turtle(oxigraph):
+    query_url, update_url, store_url = oxigraph
+    turtle = f"@prefix ex: <{EX}> . ex:s ex:p ex:o1 , ex:o2 .".encode()
+    replace_graph(
+        update_url, DOC + "gsp", turtle, content_type="text/turtle", graph_store=store_url
+    )
+    replace_graph(
+        update_url, DOC + "gsp", f"@prefix ex: <{EX}> . ex:s ex:p ex:o3 .".encode(),
+        content_type="text/turtle", graph_store=store_url,
+    )  # fmt: skip
+    assert _graph_rows(query_url, DOC + "gsp") == {(EX + "s", EX + "p", EX + "o3")}
+
+
+def test_turtle_is_converted_for_sparql_update(oxigraph):
+    query_url, update_url, _ = oxigraph
+    turtle = f"@prefix ex: <{EX}> . ex:t ex:p [ ex:q 1 ] .".encode()
+    replace_graph(update_url, DOC + "ttl", turtle, content_type="text/turtle")
+    assert len(_graph_rows(query_url, DOC + "ttl")) == 2
+
+
+def test_drop_graph_both_ways_and_twice(oxigraph):
+    query_url, update_url, store_url = oxigraph
+    data = _nt((f"<{EX}d>", f"<{EX}p>", '"1"'))
+    replace_graph(update_url, DOC + "d1", data)
+    replace_graph(update_url, DOC + "d2", data)
+    drop_graph(update_url, DOC + "d1")
+    drop_graph(update_url, DOC + "d2", graph_store=store_url)
+    drop_graph(update_url, DOC + "d1")
+    drop_graph(update_url, DOC + "d2", graph_store=store_url)  # 404 is not an error
+    ask = query_endpoint(
+        query_url, f"ASK {{ VALUES ?g {{ <{DOC}d1> <{DOC}d2> }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+    assert ask.type == "ASK" and ask.boolean is False and not ask
+
+
+def test_construct_returns_rdflib_triples(oxigraph):
+    query_url, update_url, _ = oxigraph
+    replace_graph(update_url, DOC + "c", _nt((f"<{EX}c>", f"<{EX}p>", f"<{EX}o>")))
+    result = query_endpoint(
+        query_url, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{DOC}c> {{ ?s ?p ?o }} }}"
+    )
+    assert result.type == "CONSTRUCT"
+    assert list(result) == [(URIRef(EX + "c"), URIRef(EX + "p"), URIRef(EX + "o"))]
+
+
+def test_store_errors_are_passed_on_as_query_errors(oxigraph):
+    query_url, update_url, _ = oxigraph
+    with pytest.raises(QueryError, match=r"answered 400 Bad Request: .*expected"):
+        query_endpoint(query_url, "SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QueryError, match="not an absolute IRI"):
+        replace_graph(update_url, "doc a> } ; DROP ALL ; INSERT DATA { <x", b"")
+
+
+def test_nothing_listening_says_start_it_or_check_endpoint():
+    url = f"http://127.0.0.1:{_free_port()}/query"
+    with pytest.raises(
+        QueryError, match=r"no SPARQL endpoint answers at .*; start it or check --endpoint"
+    ):
+        query_endpoint(url, "ASK {}", timeout=5)
+
+
+def test_kg_serve_answers_query_endpoint(tmp_path):
+    """kg.remote reads kg's own endpoint too: both ends speak the standard protocol.
+
+    Served with --union-default-graph, so the build graph is in the default graph.
+    """
+    store = ox.Store(str(tmp_path / "store"))
+    store.add(
+        ox.Quad(
+            ox.NamedNode(EX + "s"), ox.NamedNode(EX + "p"), ox.Literal(7), ox.NamedNode(DOC + "z")
+        )
+    )
+    build = ox.NamedNode("https://w3id.org/policy-kg/id/graph/build")
+    store.add(ox.Quad(ox.NamedNode(EX + "run"), ox.NamedNode(EX + "p"), ox.Literal(8), build))
+    store.flush()
+    del store
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kg.serve",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                result = query_endpoint(url, "SELECT ?o WHERE { ?s ?p ?o }", timeout=5)
+                break
+            except QueryError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert sorted(int(o) for (o,) in result) == [7, 8]
+        with pytest.raises(QueryError, match="403"):
+            replace_graph(url, DOC + "z", b"")
+    finally:
+        proc.terminate()
+        proc.wait(20)
