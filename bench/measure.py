@@ -213,6 +213,19 @@ class Section:
     seconds: float = 0.0
 
 
+def kg_code_time() -> str:
+    """When kg's code (``kg/**/*.py`` and its rule files) last changed, as UTC text.
+
+    The tree is shared and edited while benchmarks run, so results say which code they saw.
+
+    >>> kg_code_time().endswith("UTC")
+    True
+    """
+    files = [p for p in (ROOT / "kg").rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    latest = max((p.stat().st_mtime for p in files), default=0.0)
+    return datetime.fromtimestamp(latest, timezone.utc).strftime("%H:%M:%S UTC")
+
+
 def section_to_dict(section: Section) -> dict[str, object]:
     """A section as plain JSON data (for passing results between processes).
 
@@ -247,8 +260,15 @@ def bench_main(run: Callable[..., Section], description: str, argv: list[str] | 
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
+    code = kg_code_time()
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
         section = run(args.quick, Path(tmp))
+    after = kg_code_time()
+    section.notes.append(
+        f"kg code as of {code}"
+        + (f" (changed during this benchmark: {after})" if after != code else "")
+        + "."
+    )
     if args.json:
         args.json.write_text(json.dumps(section_to_dict(section), ensure_ascii=False))
     print(f"## {section.title} ({section.seconds:.0f} s)")

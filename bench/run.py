@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Row, Section, machine, section_from_dict  # noqa: E402
+from measure import Row, Section, kg_code_time, machine, section_from_dict  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
@@ -155,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     info = machine()
+    info["kg code as of"] = kg_code_time()
     chosen = args.only or list(OURS + OTHERS)
     sections: list[Section] = []
     tmp = Path(tempfile.mkdtemp(prefix="kg-bench-run-"))

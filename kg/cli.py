@@ -408,11 +408,15 @@ def serve(
     max_results: Annotated[
         int, typer.Option("--max-results", min=1, help="Most rows or triples a query may return.")
     ] = 10000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Query worker processes.")] = 2,
 ) -> None:
-    """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql."""
+    """Serve the graph as a read-only SPARQL 1.1 Protocol endpoint at /sparql.
+
+    Open http://HOST:PORT/ for a query page; point any SPARQL client at /sparql.
+    """
     from kg.serve import serve as run
 
-    run(graph_dir, host=host, port=port, timeout=timeout, max_results=max_results)
+    run(graph_dir, host=host, port=port, timeout=timeout, max_results=max_results, workers=workers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

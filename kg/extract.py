@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.model import Document, Extraction, Mention, Relation
-from kg.pipeline import DEFAULT_MODEL, load_pipeline
+from kg.pipeline import DEFAULT_MODEL, load_pipeline, mention_span
 from kg.resolve import resolve
 
 DEFAULT_CHUNK_SIZE = 100_000
@@ -74,9 +74,10 @@ def _build(document: Document, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
     for doc, offset in chunks:
         raw = doc._.kg_mentions or []
         local_ids: list[str] = []
-        for typ, start, end, rule, key, role in raw:
-            span = doc.char_span(start, end, alignment_mode="expand")
-            sent = span.sent if span is not None else doc[:]
+        for entry in raw:
+            typ, start, end, rule, key, role = entry[:6]
+            span = mention_span(doc, entry)
+            sent = span.sent if len(span) else doc[:]
             mid = f"m{len(mentions) + 1}"
             local_ids.append(mid)
             mentions.append(

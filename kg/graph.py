@@ -216,7 +216,10 @@ class KnowledgeGraph:
         return _store.document_ids(self.dataset)
 
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        """Run a SPARQL 1.1 query (rdflib ``Result``); the default graph is the union of all graphs.
+        """Run a SPARQL 1.1 query (rdflib ``Result``) on the merge of the document graphs.
+
+        Each document is also a named graph (``GRAPH ?g``); build metadata is in
+        its own named graph, outside the default graph.
 
         kg's prefixes (``kgo:``, ``org:``, ``skos:``, ``nif:``...) are predefined;
         ``bindings`` binds variables to values safely (never pasted into the text).
@@ -514,7 +517,7 @@ def push(
 
     from kg.extract import extract_documents
     from kg.pipeline import load_pipeline
-    from kg.rdf import extraction_quads
+    from kg.rdf import document_iri, extraction_quads
     from kg.read import iter_documents
     from kg.remote import replace_graph
     from kg.store import to_ox_quad
@@ -535,9 +538,8 @@ def push(
         documents, nlp, batch_size=config.batch_size, n_process=config.workers
     ):
         quads = [to_ox_quad(q) for q in extraction_quads(x)]
-        data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES)
-        graph_iri = str(quads[0].graph_name.value) if quads else ""  # type: ignore[union-attr]
-        replace_graph(endpoint, graph_iri, data, graph_store=graph_store)
+        data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
+        replace_graph(endpoint, str(document_iri(x.document.id)), data, graph_store=graph_store)
         n_docs += 1
         n_words += len(x.document.text.split())
         n_triples += len(quads)

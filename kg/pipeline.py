@@ -7,7 +7,8 @@ settings as factory arguments, so ``nlp.config`` records them, and both read
 rules from data files (``kg/patterns/``) plus any files the user passes.
 
 Results live on the ``Doc`` as plain data so they survive multiprocessing:
-``doc._.kg_mentions`` (list of ``[type, start_char, end_char, rule, key, role]``)
+``doc._.kg_mentions`` (lists ``[type, start_char, end_char, rule, key, role, start, end]``,
+the last two token offsets)
 and ``doc._.kg_relations`` (list of ``[subject_index, predicate, object_index, rule]``).
 
 >>> [p.name for p in BUNDLED_PATTERN_FILES][:2]
@@ -27,7 +28,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from kg.errors import ModelNotFoundError, PatternError
 from kg.model import ENTITY_TYPES, PREDICATES
@@ -132,6 +133,90 @@ def normalise_text(text: str) -> str:
     return text[4:] if text.startswith("the ") else text
 
 
+_TOKEN_ATTRS = {
+    "LEMMA": "lemma_",
+    "LOWER": "lower_",
+    "POS": "pos_",
+    "TAG": "tag_",
+    "DEP": "dep_",
+    "ORTH": "text",
+    "TEXT": "text",
+    "ENT_TYPE": "ent_type_",
+}
+_FAST_OPS = (">", "<", ">>", "<<")
+
+
+def _compile_steps(pattern: list[dict[str, Any]]) -> list[tuple[str, str, str, dict]] | None:
+    """The nodes after the first as ``(left, op, right, checks)``, or None if unsupported.
+
+    >>> _compile_steps([{"RIGHT_ID": "v", "RIGHT_ATTRS": {"LEMMA": "issue"}},
+    ...                 {"LEFT_ID": "v", "REL_OP": ">", "RIGHT_ID": "o",
+    ...                  "RIGHT_ATTRS": {"DEP": "dobj"}}])
+    [('v', '>', 'o', {'dep_': ('dobj',)})]
+    """
+    steps = []
+    for node in pattern[1:]:
+        if node.get("REL_OP") not in _FAST_OPS:
+            return None
+        checks = {}
+        for key, value in node.get("RIGHT_ATTRS", {}).items():
+            if key not in _TOKEN_ATTRS:
+                return None
+            if isinstance(value, str):
+                checks[_TOKEN_ATTRS[key]] = (value,)
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                checks[_TOKEN_ATTRS[key]] = tuple(value["IN"])
+            else:
+                return None
+        steps.append((node["LEFT_ID"], node["REL_OP"], node["RIGHT_ID"], checks))
+    return steps
+
+
+def _run_steps(anchor: Token, steps: list[tuple[str, str, str, dict]]) -> list[list[int]]:
+    """All assignments of token indices (in pattern order) that satisfy ``steps``."""
+    results: list[dict[str, Token]] = [{"__anchor__": anchor}]
+    first = True
+    for left, op, right, checks in steps:
+        grown = []
+        for partial in results:
+            if first:
+                partial = {left: anchor}
+            base = partial[left]
+            if op == ">":
+                cands = base.children
+            elif op == "<":
+                cands = [base.head] if base.head.i != base.i else []
+            elif op == ">>":
+                cands = (t for t in base.subtree if t.i != base.i)
+            else:
+                cands = base.ancestors
+            for tok in cands:
+                if all(getattr(tok, attr) in allowed for attr, allowed in checks.items()):
+                    if all(tok.i != t.i for t in partial.values()):
+                        grown.append({**partial, right: tok})
+        results = grown
+        first = False
+        if not results:
+            return []
+    if first:
+        return [[anchor.i]]
+    return [[t.i for k, t in r.items()] for r in results]
+
+
+def mention_span(doc: Doc, mention: Sequence[Any]) -> Span:
+    """The ``Span`` of one entry of ``doc._.kg_mentions`` (token offsets when stored).
+
+    >>> import spacy
+    >>> doc = spacy.blank("en")("Li Keqiang spoke")
+    >>> mention_span(doc, ["Person", 0, 10, "test", None, None]).text
+    'Li Keqiang'
+    """
+    if len(mention) >= 8:
+        return doc[mention[6] : mention[7]]
+    span = doc.char_span(mention[1], mention[2], alignment_mode="expand")
+    return span if span is not None else doc[0:0]
+
+
 def _content(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS}
 
@@ -139,11 +224,19 @@ def _content(text: str) -> set[str]:
 _FUNCTION_WORDS = frozenset("the of for and a an on in to at by with".split())
 
 
+_TYPES_KEY = ("kg", "token_types")
+
+
 def _register_extensions() -> None:
     if not Doc.has_extension("kg_mentions"):
         Doc.set_extension("kg_mentions", default=None)
     if not Doc.has_extension("kg_relations"):
         Doc.set_extension("kg_relations", default=None)
+    if not Token.has_extension("kg_types"):
+        # The types a relation rule may read this token as (set by kg_relations).
+        Token.set_extension(
+            "kg_types", getter=lambda t: t.doc.user_data.get(_TYPES_KEY, {}).get(t.i, ())
+        )
 
 
 _register_extensions()
@@ -945,7 +1038,7 @@ class KGEntities:
         out = []
         for s, e, typ, rule, key, role, _ in kept:
             span = doc[s:e]
-            out.append([typ, span.start_char, span.end_char, rule, key, role])
+            out.append([typ, span.start_char, span.end_char, rule, key, role, s, e])
         return out
 
 
@@ -955,7 +1048,14 @@ class KGRelations:
     def __init__(self, nlp: Language, name: str, patterns: Sequence[str], bundled_patterns: bool):
         self.name = name
         self.rules = RuleSet.load(patterns, bundled=bundled_patterns)
+        # Every rule is compiled by spaCy's DependencyMatcher (so a bad pattern fails as
+        # spaCy reports it); rules in the common subset also get an anchored evaluator
+        # that starts from the few tokens matching the first node, which is much faster
+        # than matching every node over the whole Doc.
         self.matcher = DependencyMatcher(nlp.vocab)
+        self.anchors = Matcher(nlp.vocab)
+        self.fast: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {}
+        self.slow_rules: set[str] = set()
         self.rule_by_id: dict[str, dict[str, Any]] = {}
         titles = self.rules.titles
         self.title_member_of = {t["title"].lower(): list(t.get("member_of", ())) for t in titles}
@@ -982,11 +1082,20 @@ class KGRelations:
                         f"{rule['_where']}: rule {rule['id']!r} names node {node!r}, "
                         f"which is not among its pattern's RIGHT_IDs {names}"
                     )
+            pattern = rule["pattern"]
             try:
-                self.matcher.add(rule["id"], [rule["pattern"]])
+                self.matcher.add(rule["id"], [pattern])
             except (ValueError, KeyError, TypeError) as err:
                 raise PatternError(f"{rule['_where']}: bad dependency pattern: {err}") from err
             self.rule_by_id[rule["id"]] = rule
+            steps = _compile_steps(pattern)
+            if steps is None:
+                self.slow_rules.add(rule["id"])
+            else:
+                self.anchors.add(rule["id"], [[pattern[0].get("RIGHT_ATTRS", {})]])
+                self.fast[rule["id"]] = steps
+        if not self.slow_rules:
+            self.matcher = None  # type: ignore[assignment]
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = doc._.kg_mentions or []
@@ -995,8 +1104,9 @@ class KGRelations:
 
     def find(self, doc: Doc, mentions: list[list[Any]]) -> list[list[Any]]:
         """Relations between mention indices: dependency rules, then span rules."""
-        spans = [doc.char_span(m[1], m[2], alignment_mode="expand") for m in mentions]
-        texts = [doc.text[m[1] : m[2]] for m in mentions]
+        spans = [mention_span(doc, m) for m in mentions]
+        text = doc.text  # spaCy rebuilds doc.text on every access
+        texts = [text[m[1] : m[2]] for m in mentions]
         by_token: dict[int, list[int]] = {}
         for idx, span in enumerate(spans):
             if span is None:
@@ -1048,8 +1158,30 @@ class KGRelations:
                 return
             out.setdefault((s, pred, o), rule)
 
-        for match_id, token_ids in self.matcher(doc):
-            rid = self.matcher.vocab.strings[match_id]
+        matches: list[tuple[str, list[int]]] = []
+        strings = doc.vocab.strings
+        for match_id, start, _ in self.anchors(doc):
+            rid = strings[match_id]
+            rule = self.rule_by_id[rid]
+            first = rule["pattern"][0]["RIGHT_ID"]
+            # An anchor that is the rule's subject or object must stand for a mention.
+            if (
+                first == rule["subject"]
+                and lookup(doc[start], rule.get("subject_types", ENTITY_TYPES)) is None
+            ):
+                continue
+            if (
+                first == rule["object"]
+                and lookup(doc[start], rule.get("object_types", ENTITY_TYPES)) is None
+            ):
+                continue
+            matches.extend((rid, ids) for ids in _run_steps(doc[start], self.fast[rid]))
+        if self.matcher is not None:
+            for match_id, token_ids in self.matcher(doc):
+                rid = strings[match_id]
+                if rid in self.slow_rules:
+                    matches.append((rid, token_ids))
+        for rid, token_ids in matches:
             rule = self.rule_by_id[rid]
             names = [n["RIGHT_ID"] for n in rule["pattern"]]
             s_tok = doc[token_ids[names.index(rule["subject"])]]
@@ -1066,13 +1198,17 @@ class KGRelations:
         # Span rules. A sector named inside a policy's name is what the policy is about;
         # an organization named at the end of a unit's name is what the unit belongs to.
         for i, mi in enumerate(mentions):
-            for j, mj in enumerate(mentions):
+            if mi[0] not in ("Policy", "Organization"):
+                continue
+            inner = {j for t in spans[i] for j in by_token.get(t.i, ())}
+            for j in sorted(inner):
+                mj = mentions[j]
                 if i == j or not (mi[1] <= mj[1] and mj[2] <= mi[2]):
                     continue
                 if mi[0] == "Policy" and mj[0] == "Sector":
                     emit(i, "concernsSector", j, "concernsSector.inside.v1")
                 if mi[0] == "Organization" and mj[0] == "Organization" and mj[2] == mi[2]:
-                    before = doc.text[mi[1] : mj[1]].lower().split()
+                    before = text[mi[1] : mj[1]].lower().split()
                     if before and before[-1] in ("of", "under", "the") and len(before) > 1:
                         emit(i, "partOf", j, "partOf.inner.v1")
 

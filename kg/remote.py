@@ -18,19 +18,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.query import Result
-from rdflib.term import Node
 
 from kg.errors import QueryError
 
 __all__ = [
-    "EndpointResult",
     "drop_graph",
     "insert_data",
     "push_quads",
@@ -61,39 +57,6 @@ _GRAPH_PARSERS = {
 }
 # what an IRI written between <> in SPARQL may contain
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
-
-
-@dataclass(frozen=True)
-class EndpointResult:
-    """What a SPARQL endpoint answered, with rdflib terms.
-
-    Attributes:
-        type: ``"SELECT"``, ``"ASK"`` or ``"CONSTRUCT"`` (also for ``DESCRIBE``).
-        vars: the variable names of a ``SELECT``.
-        rows: one tuple per solution, aligned with ``vars`` (``None`` for unbound).
-        boolean: the answer of an ``ASK``, else ``None``.
-        triples: the triples of a ``CONSTRUCT`` or ``DESCRIBE``.
-
-    >>> r = EndpointResult("ASK", boolean=True)
-    >>> bool(r), list(r)
-    (True, [])
-    """
-
-    type: Literal["SELECT", "ASK", "CONSTRUCT"]
-    vars: tuple[str, ...] = ()
-    rows: tuple[tuple[Node | None, ...], ...] = ()
-    boolean: bool | None = None
-    triples: tuple[tuple[Node, Node, Node], ...] = field(default=())
-
-    def __iter__(self) -> Iterator[tuple[Node | None, ...]]:
-        """Rows of a ``SELECT``, triples of a ``CONSTRUCT``, nothing for an ``ASK``."""
-        return iter(self.rows if self.type == "SELECT" else self.triples)
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.type == "SELECT" else len(self.triples)
-
-    def __bool__(self) -> bool:
-        return bool(self.boolean) if self.type == "ASK" else len(self) > 0
 
 
 def _check_iri(iri: str) -> str:
@@ -145,7 +108,7 @@ def _request(
         raise QueryError(f"{url!r} is not an http(s) URL; check {what}") from err
 
 
-def query_endpoint(url: str, query: str, *, timeout: float = 30) -> EndpointResult:
+def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     """Run a query on a SPARQL 1.1 Protocol endpoint (POST, form-encoded).
 
     Args:
@@ -155,7 +118,10 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> EndpointResu
         timeout: seconds to wait for the answer.
 
     Returns:
-        The answer, as an :class:`EndpointResult`.
+        An rdflib ``Result``, as ``KnowledgeGraph.query`` gives: ``type`` is
+        ``SELECT`` (``vars``, rows by iteration or ``bindings``), ``ASK``
+        (``askAnswer``) or ``CONSTRUCT`` (also for ``DESCRIBE``; ``graph``, and
+        triples by iteration).
 
     Raises:
         QueryError: the endpoint is unreachable, refused the query (its message is
@@ -174,15 +140,12 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> EndpointResu
     media = content_type.split(";")[0].strip().lower()
     try:
         if media in _RESULT_PARSERS:
-            parsed = Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media])
-            if parsed.type == "ASK":
-                return EndpointResult("ASK", boolean=bool(parsed.askAnswer))
-            names = tuple(str(v) for v in parsed.vars or ())
-            rows = tuple(tuple(row.get(v) for v in parsed.vars or ()) for row in parsed.bindings)
-            return EndpointResult("SELECT", vars=names, rows=rows)
+            return Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media])
         if media in _GRAPH_PARSERS:
-            graph = Graph().parse(data=payload, format=_GRAPH_PARSERS[media])
-            return EndpointResult("CONSTRUCT", triples=tuple(graph))
+            result = Result("CONSTRUCT")
+            # N-Triples, Turtle and RDF/XML fetch nothing while parsing (unlike JSON-LD)
+            result.graph = Graph().parse(data=payload, format=_GRAPH_PARSERS[media])
+            return result
     except Exception as err:  # noqa: BLE001 - any parser failure means the same to the caller
         raise QueryError(f"cannot read the answer of {url} ({media}): {err}") from err
     raise QueryError(

@@ -7,6 +7,11 @@ overruns the time limit is killed, and one that dies is replaced: the server
 itself never evaluates SPARQL. Cheap checks (length, nesting, updates,
 ``SERVICE``) run before a query reaches a worker.
 
+The default graph is the union of the document graphs: the store's own default
+graph, which ``kg.store`` keeps equal to their set union (the build graph stays
+out); ``default-graph-uri`` / ``named-graph-uri`` or a ``FROM`` clause replace it.
+Workers reopen the store when its files change, so ``kg add`` shows up live.
+
 >>> inspect_query("PREFIX ex: <http://x.org/> SELECT * FROM ex:g WHERE { ?s ?p ?o }")
 QueryShape(form='SELECT', has_dataset=True)
 >>> negotiate("text/csv;q=0.5, application/sparql-results+json", RESULT_FORMATS).name
@@ -344,7 +349,6 @@ class _Job:
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
     has_dataset: bool
-    union_default_graph: bool
     results_format: str | None
     graph_format: str | None
     max_results: int
@@ -373,6 +377,7 @@ class _StoreView:
         self.signature: tuple[Any, ...] | None = None
         self.store: ox.Store | None = None
         self.documents: list[ox.NamedNode] = []
+        self.merged = True
         self.refresh()
 
     def _signature(self) -> tuple[Any, ...]:
@@ -402,6 +407,10 @@ class _StoreView:
             (g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != build),
             key=lambda g: g.value,
         )
+        # kg.store keeps the store's default graph equal to the set union of the
+        # document graphs; other stores may leave it empty
+        default = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        self.merged = next(iter(default), None) is not None or not self.documents
         self.store, self.signature = store, signature
 
 
@@ -455,11 +464,9 @@ def _execute(view: _StoreView, job: _Job) -> _Reply:
     kwargs: dict[str, Any] = {}
     try:
         if job.default_graphs is None and job.named_graphs is None:
-            if job.union_default_graph:
-                kwargs["use_default_graph_as_union"] = not job.has_dataset
-            elif not job.has_dataset:
-                # an explicit list costs one scan per graph and pattern (18 ms
-                # instead of 0.6 ms at 200 documents); see union_default_graph
+            if not job.has_dataset and not view.merged:
+                # a store without kg's merged copy: an explicit list of graphs, which
+                # costs one scan per graph and pattern (30x slower at 200 documents)
                 kwargs["default_graph"] = list(view.documents)
         else:
             kwargs["default_graph"] = [ox.NamedNode(u) for u in job.default_graphs or ()]
@@ -513,6 +520,8 @@ def _worker_main(conn: Connection, store_path: str, memory: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # a crash would otherwise dump a core the size of the address space first
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     threading.stack_size(_WORKER_STACK)
     thread = threading.Thread(target=_worker_loop, args=(conn, store_path), name="kg-query")
     thread.start()
@@ -521,6 +530,10 @@ def _worker_main(conn: Connection, store_path: str, memory: int | None) -> None:
 
 class _Timeout(Exception):
     pass
+
+
+class _Gone(Exception):
+    """The worker was dead before it got the job."""
 
 
 class _Worker:
@@ -549,7 +562,10 @@ class _Worker:
             raise StoreError(f"{detail}; run kg build first")
 
     def call(self, job: _Job, timeout: float) -> _Reply:
-        self.conn.send(job)
+        try:
+            self.conn.send(job)
+        except OSError as err:
+            raise _Gone from err
         if not self.conn.poll(timeout):
             raise _Timeout
         return self.conn.recv()
@@ -578,23 +594,34 @@ class _Pool:
     async def start(self) -> None:
         for _ in range(self.size):
             worker = await anyio.to_thread.run_sync(_Worker, self.ctx, self.store_path, self.memory)
-            self.workers.add(worker)
-            self.idle.put_nowait(worker)
+            self._add(worker)
+
+    def _add(self, worker: _Worker) -> None:
+        self.workers.add(worker)
+        # the sentinel becomes readable when the process ends: a worker that dies
+        # while idle is replaced at once, not when the next query finds it dead
+        loop = asyncio.get_running_loop()
+        loop.add_reader(worker.process.sentinel, self._replace, worker, "exited")
+        self.idle.put_nowait(worker)
 
     async def run(self, job: _Job) -> _Reply:
-        try:
-            worker = await asyncio.wait_for(self.idle.get(), self.timeout)
-        except asyncio.TimeoutError:
-            return _text(
-                503,
-                f"all {self.size} query workers stayed busy for {self.timeout:g} s; retry later",
-            )
-        if not worker.process.is_alive():
-            # died while idle (killed from outside): the query has not run, so retry it
-            self._replace(worker, "died while idle")
-            return await self.run(job)
+        while True:
+            try:
+                worker = await asyncio.wait_for(self.idle.get(), self.timeout)
+            except asyncio.TimeoutError:
+                return _text(
+                    503,
+                    f"all {self.size} query workers stayed busy for {self.timeout:g} s; "
+                    "retry later",
+                )
+            if worker in self.workers and worker.process.is_alive():
+                break
+            self._replace(worker, "died while idle")  # a no-op if already replaced
         try:
             reply = await anyio.to_thread.run_sync(worker.call, job, self.timeout)
+        except _Gone:  # the query never reached it, so it can go to another worker
+            self._replace(worker, "died while idle")
+            return await self.run(job)
         except _Timeout:
             self._replace(worker, "timed out")
             return _text(
@@ -613,10 +640,16 @@ class _Pool:
         return reply
 
     def _replace(self, worker: _Worker, why: str) -> None:
+        if worker not in self.workers:
+            return
+        self.workers.discard(worker)
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(worker.process.sentinel)
+        if self.closed:
+            return
         log.warning("query worker %s %s; starting a new one", worker.process.pid, why)
         self.restarts += 1
-        self.workers.discard(worker)
-        task = asyncio.get_running_loop().create_task(self._respawn(worker))
+        task = loop.create_task(self._respawn(worker))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -634,8 +667,7 @@ class _Pool:
             if self.closed:
                 worker.kill()
                 return
-            self.workers.add(worker)
-            self.idle.put_nowait(worker)
+            self._add(worker)
             return
 
     async def close(self) -> None:
@@ -643,7 +675,9 @@ class _Pool:
         for task in list(self.tasks):
             task.cancel()
         workers, self.workers = list(self.workers), set()
+        loop = asyncio.get_running_loop()
         for worker in workers:
+            loop.remove_reader(worker.process.sentinel)
             worker.conn.close()  # an idle worker exits on EOF
         for worker in workers:
             await anyio.to_thread.run_sync(worker.process.join, 2)
@@ -709,7 +743,6 @@ class _Settings:
     timeout: float
     max_results: int
     queries_dir: Path
-    union_default_graph: bool
 
 
 async def _sparql(request: Request) -> Response:
@@ -747,7 +780,6 @@ async def _sparql(request: Request) -> Response:
             default_graphs=defaults if given else None,
             named_graphs=named if given else None,
             has_dataset=shape.has_dataset,
-            union_default_graph=settings.union_default_graph,
             results_format=results_format.name if results_format else None,
             graph_format=graph_format.name if graph_format else None,
             max_results=settings.max_results,
@@ -792,7 +824,7 @@ font:inherit;text-decoration:underline}}#status{{margin-left:1em;color:#555}}
 <h1>kg SPARQL endpoint</h1>
 <p>SPARQL 1.1 Protocol endpoint (read-only) at <code>sparql</code>: GET <code>?query=</code>,
 POST form or <code>application/sparql-query</code>. Time limit {timeout:g} s, at most
-{max_results:,} results. The default graph is the union of {union}.</p>
+{max_results:,} results. The default graph is the union of the document graphs.</p>
 <form id="f" method="post" action="sparql">
 <textarea name="query" id="query" spellcheck="false">{first}</textarea>
 <p><label>Result format <select id="accept">{options}</select></label>
@@ -874,7 +906,6 @@ async def _page(request: Request) -> Response:
         nonce=nonce,
         timeout=settings.timeout,
         max_results=settings.max_results,
-        union="all named graphs" if settings.union_default_graph else "the document graphs",
         first=html.escape(first),
         options=options,
         items=items,
@@ -902,7 +933,6 @@ def create_app(
     timeout: float = 10.0,
     max_results: int = 10000,
     workers: int = 2,
-    union_default_graph: bool = False,
     worker_memory: int | None = WORKER_MEMORY,
     allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
@@ -913,9 +943,6 @@ def create_app(
         timeout: seconds a query may run before its worker is killed (answer 503).
         max_results: most rows or triples a result may have (more: answer 422).
         workers: query worker processes (queries beyond that many wait in line).
-        union_default_graph: make the default graph the union of all named graphs,
-            build graph included: much faster on stores with many documents. By
-            default it is the union of the document graphs only.
         worker_memory: address space limit of each worker in bytes (``None``: no limit).
         allowed_hosts: ``Host`` header values accepted, or ``None`` for any.
 
@@ -938,7 +965,6 @@ def create_app(
         timeout,
         max_results,
         Path(__file__).resolve().parent.parent / "queries",
-        union_default_graph,
     )
 
     @contextlib.asynccontextmanager
@@ -976,7 +1002,6 @@ def serve(
     timeout: float = 10.0,
     max_results: int = 10000,
     workers: int = 2,
-    union_default_graph: bool = False,
 ) -> None:
     """Serve ``graph_dir`` at ``http://HOST:PORT/sparql`` until Ctrl-C.
 
@@ -997,7 +1022,6 @@ def serve(
         timeout=timeout,
         max_results=max_results,
         workers=workers,
-        union_default_graph=union_default_graph,
         allowed_hosts=_LOOPBACK if host in _LOOPBACK else None,
     )
     # in-flight queries end within the time limit, so shutdown waits that long at most
@@ -1015,7 +1039,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--max-results", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--union-default-graph", action="store_true")
     args = parser.parse_args(argv)
     try:
         serve(
@@ -1025,7 +1048,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             timeout=args.timeout,
             max_results=args.max_results,
             workers=args.workers,
-            union_default_graph=args.union_default_graph,
         )
     except StoreError as err:
         parser.exit(2, f"error: {err}\n")
@@ -1034,7 +1056,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 if __name__ == "__main__":
     # Workers import kg.serve by name; without a spec and file here, multiprocessing
     # does not also re-run this copy of the module in each of them.
-    __spec__ = None
+    __spec__ = None  # type: ignore[assignment]
     del __file__
     from kg.serve import main as _main
 

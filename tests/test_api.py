@@ -24,7 +24,10 @@ def test_public_api_is_sorted_and_small():
 
 def test_build_from_texts_gives_a_queryable_graph():
     graph = kg.build([TEXT])
-    names = {str(row.name) for row in graph.query("SELECT ?name WHERE { ?p a foaf:Person ; skos:prefLabel ?name }")}
+    names = {
+        str(row.name)
+        for row in graph.query("SELECT ?name WHERE { ?p a foaf:Person ; skos:prefLabel ?name }")
+    }
     assert names == {"Li Keqiang"}
     assert graph.document_ids() == ["doc-1"]
     assert graph.validate().conforms

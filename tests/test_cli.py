@@ -44,7 +44,9 @@ def test_html_view_has_no_remote_script_or_stylesheet(examples_graph_dir):
 
 
 def test_build_prints_a_summary(tmp_path):
-    result = run_kg("build", str(EXAMPLES / "cn-state-council-elderly-care.txt"), "-o", str(tmp_path / "g"))
+    result = run_kg(
+        "build", str(EXAMPLES / "cn-state-council-elderly-care.txt"), "-o", str(tmp_path / "g")
+    )
     assert result.returncode == 0, result.stderr
     assert "from 1 documents" in result.stdout
     for word in ("Person", "Organization", "Policy", "Sector", "Location", "relations", "triples"):
@@ -70,7 +72,11 @@ def test_query_formats(examples_graph_dir):
     q = "SELECT ?name WHERE { ?p a foaf:Person ; skos:prefLabel ?name } ORDER BY ?name"
     table = run_kg("query", q, "-g", str(examples_graph_dir))
     assert table.returncode == 0 and "Li Qiang" in table.stdout
-    rows = list(csv.reader(io.StringIO(run_kg("query", q, "-g", str(examples_graph_dir), "--format", "csv").stdout)))
+    rows = list(
+        csv.reader(
+            io.StringIO(run_kg("query", q, "-g", str(examples_graph_dir), "--format", "csv").stdout)
+        )
+    )
     assert rows[0] == ["name"] and ["Li Qiang"] in rows
     tsv = run_kg("query", q, "-g", str(examples_graph_dir), "--format", "tsv").stdout.splitlines()
     assert tsv[0] == "?name" and '"Li Qiang"' in tsv
@@ -87,7 +93,9 @@ def test_bad_sparql_is_one_line_and_exit_2(examples_graph_dir):
 
 @pytest.mark.parametrize("query_file", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.stem)
 def test_shipped_queries_run_on_the_examples(examples_graph_dir, query_file):
-    result = run_kg("query", "-f", str(query_file), "-g", str(examples_graph_dir), "--format", "json")
+    result = run_kg(
+        "query", "-f", str(query_file), "-g", str(examples_graph_dir), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["results"]["bindings"]
     assert rows, f"{query_file.name} found nothing on the examples graph"
@@ -95,7 +103,13 @@ def test_shipped_queries_run_on_the_examples(examples_graph_dir, query_file):
 
 @pytest.mark.parametrize(
     ("fmt", "rdflib_format"),
-    [("trig", "trig"), ("nquads", "nquads"), ("turtle", "turtle"), ("ntriples", "nt"), ("jsonld", "json-ld")],
+    [
+        ("trig", "trig"),
+        ("nquads", "nquads"),
+        ("turtle", "turtle"),
+        ("ntriples", "nt"),
+        ("jsonld", "json-ld"),
+    ],
 )
 def test_export_formats_parse_back(examples_graph_dir, tmp_path, fmt, rdflib_format):
     out = tmp_path / f"graph.{fmt}"
@@ -127,5 +141,16 @@ def test_add_then_remove_round_trip(tmp_path):
 def test_help_lists_every_command():
     result = run_kg("--help")
     assert result.returncode == 0
-    for command in ("build", "add", "remove", "extract", "eval", "query", "export", "html", "validate", "serve"):
+    for command in (
+        "build",
+        "add",
+        "remove",
+        "extract",
+        "eval",
+        "query",
+        "export",
+        "html",
+        "validate",
+        "serve",
+    ):
         assert command in result.stdout

@@ -32,27 +32,28 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for 
 
 
 def _make_graph_dir(root: Path) -> Path:
+    """A graph directory laid out as kg.store writes one: a named graph per document,
+    the build graph, and the store's default graph holding the set union of the
+    document graphs. One triple is stated by both documents."""
+    label, rank, where = (ox.NamedNode(EX + p) for p in ("label", "rank", "in"))
+    shared = ox.Triple(ox.NamedNode(EX + "mic2025"), label, ox.Literal("Made in China 2025"))
+    docs = {"alpha": ["Li Qiang", "State Council"], "beta": ["Ministry of Finance"]}
     store = ox.Store(str(root / "store"))
-    for doc, names in {
-        "alpha": ["Li Qiang", "State Council"],
-        "beta": ["Ministry of Finance"],
-    }.items():
+    for doc, names in docs.items():
+        graph = ox.NamedNode(DOC + doc)
+        triples = [shared]
         for i, name in enumerate(names):
             node = ox.NamedNode(f"{EX}{doc}/{i}")
-            graph = ox.NamedNode(DOC + doc)
-            store.add(
-                ox.Quad(node, ox.NamedNode(EX + "label"), ox.Literal(name, language="en"), graph)
-            )
-            store.add(ox.Quad(node, ox.NamedNode(EX + "rank"), ox.Literal(i), graph))
-            store.add(ox.Quad(node, ox.NamedNode(EX + "in"), ox.NamedNode(EX + doc), graph))
-    store.add(
-        ox.Quad(
-            ox.NamedNode(EX + "run"),
-            ox.NamedNode(EX + "at"),
-            ox.Literal("now"),
-            ox.NamedNode(BUILD),
-        )
-    )
+            triples += [
+                ox.Triple(node, label, ox.Literal(name, language="en")),
+                ox.Triple(node, rank, ox.Literal(i)),
+                ox.Triple(node, where, ox.NamedNode(EX + doc)),
+            ]
+        for t in triples:
+            store.add(ox.Quad(t.subject, t.predicate, t.object, graph))
+            store.add(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()))
+    run = ox.NamedNode(EX + "run")
+    store.add(ox.Quad(run, ox.NamedNode(EX + "at"), ox.Literal("now"), ox.NamedNode(BUILD)))
     store.flush()
     return root
 
@@ -108,7 +109,7 @@ def _count(base: str) -> int:
 
 def test_sparqlwrapper_select_json_sees_the_union_of_document_graphs(server):
     base, _ = server
-    assert _count(base) == 9  # 3 documents' triples, build graph excluded
+    assert _count(base) == 10  # 11 document triples, one said twice; no build graph
 
 
 def test_sparqlwrapper_select_csv(server):
@@ -116,7 +117,7 @@ def test_sparqlwrapper_select_csv(server):
     query = f"SELECT ?name WHERE {{ ?x <{EX}label> ?name }} ORDER BY ?name"
     text = _wrapper(base, query, CSV).queryAndConvert().decode()
     assert list(csv.reader(io.StringIO(text))) == [
-        ["name"], ["Li Qiang"], ["Ministry of Finance"], ["State Council"]
+        ["name"], ["Li Qiang"], ["Made in China 2025"], ["Ministry of Finance"], ["State Council"]
     ]  # fmt: skip
 
 
@@ -154,12 +155,12 @@ def test_select_answers_each_results_format(server, accept, content_type):
     assert response.status_code == 200
     assert response.headers["content-type"] == content_type
     if content_type.startswith("text/csv"):  # lossy: pyoxigraph does not parse it back
-        assert response.text.split() == ["n", "9"]
+        assert response.text.split() == ["n", "10"]
         return
     results = ox.parse_query_results(
         response.content, format=ox.QueryResultsFormat.from_media_type(content_type)
     )
-    assert next(iter(results))["n"].value == "9"
+    assert next(iter(results))["n"].value == "10"
 
 
 @pytest.mark.parametrize(
@@ -196,7 +197,7 @@ def test_default_graph_uri_and_named_graph_uri_set_the_dataset(server):
         base + "/sparql", data={"query": query, "default-graph-uri": DOC + "beta"}, headers=accept
     )
     row = only_beta.json()["results"]["bindings"][0]
-    assert (row["n"]["value"], row["graphs"]["value"]) == ("3", "0")  # beta; no named graphs
+    assert (row["n"]["value"], row["graphs"]["value"]) == ("4", "0")  # beta; no named graphs
     both = httpx.get(
         base + "/sparql",
         params=[
@@ -207,14 +208,14 @@ def test_default_graph_uri_and_named_graph_uri_set_the_dataset(server):
         headers=accept,
     )
     row = both.json()["results"]["bindings"][0]
-    assert (row["n"]["value"], row["graphs"]["value"]) == ("9", "1")  # 3 in beta + 6 in alpha
+    assert (row["n"]["value"], row["graphs"]["value"]) == ("11", "1")  # 4 in beta + 7 in alpha
 
 
 def test_query_with_its_own_from_clause_is_not_overridden(server):
     base, _ = server
     query = f"SELECT (COUNT(*) AS ?n) FROM <{DOC}beta> WHERE {{ ?s ?p ?o }}"
     response = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
-    assert response.text.split() == ["n", "3"]
+    assert response.text.split() == ["n", "4"]
 
 
 def test_build_graph_is_reachable_by_name_but_not_in_the_default_graph(server):
@@ -239,7 +240,7 @@ def test_insert_data_is_refused_and_data_unchanged(server):
     client.setMethod("POST")
     with pytest.raises(Exception, match="403"):
         client.query()
-    assert _count(base) == 9
+    assert _count(base) == 10
 
 
 def test_service_is_refused_before_evaluation(server):
@@ -281,7 +282,7 @@ def test_slow_query_stops_at_the_time_limit_and_server_answers_next(server):
     assert response.status_code == 503
     assert "time limit" in response.text
     assert TIMEOUT <= elapsed < TIMEOUT + 3
-    assert _count(base) == 9
+    assert _count(base) == 10
 
 
 @pytest.mark.parametrize(
@@ -298,13 +299,20 @@ def test_hostile_nesting_gets_400_and_server_survives(server, query):
     response = httpx.post(base + "/sparql", data={"query": query})
     assert response.status_code == 400
     assert "nested" in response.text
-    assert _count(base) == 9
+    assert _count(base) == 10
 
 
 def _workers(proc: subprocess.Popen) -> list[psutil.Process]:
     children = psutil.Process(proc.pid).children()
     forkserver = [c for c in children if "forkserver" in " ".join(c.cmdline())]
     return forkserver[0].children() if forkserver else []
+
+
+def _wait_for_workers(proc: subprocess.Popen, n: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(_workers(proc)) != n and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(_workers(proc)) == n
 
 
 def test_dead_workers_are_replaced(server):
@@ -315,10 +323,7 @@ def test_dead_workers_are_replaced(server):
     time.sleep(0.3)
     statuses = [httpx.get(base + "/sparql", params={"query": COUNT}).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
-    deadline = time.monotonic() + 10
-    while len(_workers(proc)) != 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(_workers(proc)) == 2
+    _wait_for_workers(proc, 2)
 
 
 def test_worker_crash_mid_query_answers_500_and_server_goes_on(server):
@@ -332,7 +337,8 @@ def test_worker_crash_mid_query_answers_500_and_server_goes_on(server):
             response = pending.result()
     assert response.status_code == 500
     assert "crashed" in response.text
-    assert _count(base) == 9
+    _wait_for_workers(proc, 2)
+    assert _count(base) == 10
 
 
 def test_concurrent_clients_are_all_served(server):
