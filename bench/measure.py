@@ -264,8 +264,9 @@ def bench_main(run: Callable[..., Section], description: str, argv: list[str] | 
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as tmp:
         section = run(args.quick, Path(tmp))
     after = kg_code_time()
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     section.notes.append(
-        f"kg code as of {code}"
+        f"Measured {when}; kg code as of {code}"
         + (f" (changed during this benchmark: {after})" if after != code else "")
         + "."
     )

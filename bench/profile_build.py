@@ -21,7 +21,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "spaCy: Language.pipe (whole nlp.pipe incl. kg components)": ("spacy/language.py", "pipe"),
     "kg_entities component (__call__)": ("kg/pipeline.py", "__call__#entities"),
     "kg_relations component (__call__)": ("kg/pipeline.py", "__call__#relations"),
-    "extract: _build (Doc → records)": ("kg/extract.py", "_build"),
+    "extract: _build (Doc → records)": ("kg/extraction.py", "_build"),
     "resolve: resolve": ("kg/resolve.py", "resolve"),
     "rdf: extraction_quads": ("kg/rdf.py", "extraction_quads"),
     "store: replace_documents (incl. quads)": ("kg/store.py", "replace_documents"),

@@ -22,7 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Row, Section, kg_code_time, machine, section_from_dict  # noqa: E402
+from measure import (  # noqa: E402
+    Row,
+    Section,
+    kg_code_time,
+    machine,
+    section_from_dict,
+    section_to_dict,
+)
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
@@ -151,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (< 3 minutes idle)")
     parser.add_argument("--only", nargs="+", choices=OURS + OTHERS, help="run just these")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file to write")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="take the sections not run now from DIR/<name>.json (written by bench_<name>.py "
+        "--json), e.g. to re-measure one benchmark after a fix",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -160,9 +174,22 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[Section] = []
     tmp = Path(tempfile.mkdtemp(prefix="kg-bench-run-"))
     try:
+        if args.reuse:
+            chosen = [
+                n for n in OURS + OTHERS if n in chosen or (args.reuse / f"{n}.json").exists()
+            ]
         for name in chosen:
+            reused = args.reuse / f"{name}.json" if args.reuse else None
+            if reused is not None and reused.exists() and name not in (args.only or ()):
+                section = section_from_dict(json.loads(reused.read_text()))
+                section.notes.append(f"(Reused from an earlier run: `{reused.name}`.)")
+                sections.append(section)
+                continue
             print(f"running {name}...", file=sys.stderr, flush=True)
             section = _ours(name, args.quick, tmp) if name in OURS else _other(name, args.quick)
+            if section is not None and args.reuse:
+                args.reuse.mkdir(parents=True, exist_ok=True)
+                (args.reuse / f"{name}.json").write_text(json.dumps(section_to_dict(section)))
             if section is not None:
                 sections.append(section)
                 print(f"  {name}: {section.seconds:.0f} s", file=sys.stderr, flush=True)

@@ -323,7 +323,7 @@ def evaluate(gold_dir: Path | str, nlp: Language) -> EvalReport:
     >>> evaluate  # doctest: +ELLIPSIS
     <function evaluate at ...>
     """
-    from kg.extract import extract_documents
+    from kg.extraction import extract_documents
 
     gold = read_gold_dir(gold_dir)
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]

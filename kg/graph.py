@@ -156,7 +156,7 @@ class KnowledgeGraph:
         self, documents: Iterable[Document], *, progress: Progress | None = None
     ) -> BuildSummary:
         """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
-        from kg.extract import extract_documents
+        from kg.extraction import extract_documents
         from kg.pipeline import load_pipeline
 
         self._check_writable()
@@ -427,7 +427,7 @@ def extract_files(
     Raises:
         InputError: nothing readable among ``inputs``.
     """
-    from kg.extract import extract_documents
+    from kg.extraction import extract_documents
     from kg.pipeline import load_pipeline
     from kg.read import iter_documents
 
@@ -481,7 +481,7 @@ def extract(
     Plain strings get ids ``doc-1``, ``doc-2``...; ``settings`` are :class:`Config`
     fields (``model=``...).
     """
-    from kg.extract import extract_documents
+    from kg.extraction import extract_documents
     from kg.pipeline import load_pipeline
 
     config = config or Config(**settings)
@@ -515,7 +515,7 @@ def push(
     """
     import pyoxigraph as ox
 
-    from kg.extract import extract_documents
+    from kg.extraction import extract_documents
     from kg.pipeline import load_pipeline
     from kg.rdf import document_iri, extraction_quads
     from kg.read import iter_documents

@@ -6,6 +6,23 @@ dependency rules of ``patterns/relations.json`` over them. Both keep their
 settings as factory arguments, so ``nlp.config`` records them, and both read
 rules from data files (``kg/patterns/``) plus any files the user passes.
 
+Rule files (``--patterns FILE`` / ``load_pipeline(patterns=[...])``): JSONL, one rule a
+line, each with an ``"id"`` and a ``"kind"`` (bundled files take the kind from their
+name):
+
+- ``sector``: ``{"id", "label", "synonyms": [...], "broader"?, "ambiguous"?}`` — the id is
+  the entity key (``Sector/<id>``), so every synonym merges into one node;
+- ``organization``: ``{"id", "name", "aliases": [...], "acronyms": [...], "country"?}``;
+- ``country``: ``{"id", "name", "aliases": [...], "demonyms": [...]}``;
+- ``title``: ``{"id", "title", "member_of"?: [body names]}``;
+- ``instrument``: ``{"id", "lemma", "capitalised"?, "needs"?, "purpose"?}`` (policy heads);
+- ``pattern``: ``{"id", "label": <type>, "pattern": <Matcher token pattern or phrase>}``.
+
+Relation rules are a JSON list (or ``{"rules": [...]}``) of
+``{"id", "predicate", "subject", "object", "subject_types", "object_types", "pattern"}``
+where ``pattern`` is a spaCy ``DependencyMatcher`` pattern and ``subject``/``object``
+name two of its nodes; the id (``issuedBy.verb_dobj.v1``) is kept as ``Relation.rule``.
+
 Results live on the ``Doc`` as plain data so they survive multiprocessing:
 ``doc._.kg_mentions`` (lists ``[type, start_char, end_char, rule, key, role, start, end]``,
 the last two token offsets)
@@ -91,7 +108,7 @@ _ORGISH_WORDS = frozenset(
     "court parliament assembly union organization organisation group authority "
     "corporation company".split()
 )
-_POLICY_PREPS = frozenset("for on of to in concerning regarding against".split())
+_POLICY_PREPS = frozenset("for on of in concerning regarding against".split())
 _QUANTITY_NOUNS = frozenset("series set number range raft batch slew host".split())
 _NO_RETYPE = frozenset(
     "fund network project partnership package system base "
@@ -101,6 +118,8 @@ _EVENT_HEADS = frozenset(
     "show expo exposition exhibition fair festival games week conference summit olympics "
     "pandemic epidemic outbreak".split()
 )
+_TITLE_MODIFIERS = frozenset("general chief head deputy vice executive senior".split())
+_WH_WORDS = frozenset("how whether what why when where which who".split())
 _DEMONSTRATIVES = frozenset("this these those that its their his her our".split())
 _ANAPHOR_NOUNS = {
     "Organization": frozenset("ministry commission cabinet bureau administration".split()),
@@ -182,6 +201,7 @@ def _run_steps(anchor: Token, steps: list[tuple[str, str, str, dict]]) -> list[l
             if first:
                 partial = {left: anchor}
             base = partial[left]
+            cands: Iterable[Token]
             if op == ">":
                 cands = base.children
             elif op == "<":
@@ -224,19 +244,11 @@ def _content(text: str) -> set[str]:
 _FUNCTION_WORDS = frozenset("the of for and a an on in to at by with".split())
 
 
-_TYPES_KEY = ("kg", "token_types")
-
-
 def _register_extensions() -> None:
     if not Doc.has_extension("kg_mentions"):
         Doc.set_extension("kg_mentions", default=None)
     if not Doc.has_extension("kg_relations"):
         Doc.set_extension("kg_relations", default=None)
-    if not Token.has_extension("kg_types"):
-        # The types a relation rule may read this token as (set by kg_relations).
-        Token.set_extension(
-            "kg_types", getter=lambda t: t.doc.user_data.get(_TYPES_KEY, {}).get(t.i, ())
-        )
 
 
 _register_extensions()
@@ -293,7 +305,7 @@ def read_rule_file(path: Path | str) -> list[dict[str, Any]]:
                 entries.append((lineno, json.loads(line)))
             except json.JSONDecodeError as err:
                 raise PatternError(f"{path}:{lineno}: invalid JSON ({err.msg})") from err
-    out = []
+    out: list[dict[str, Any]] = []
     for lineno, entry in entries:
         where = f"{path}:{lineno}" if lineno else f"{path} (rule {len(out) + 1})"
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
@@ -389,6 +401,12 @@ class KGEntities:
         self.title_words = {t["title"].split()[-1].lower().rstrip(".") for t in self.rules.titles}
         self.title_words |= {t["title"].split()[0].lower().rstrip(".") for t in self.rules.titles}
         self.title_words |= {p for w in list(self.title_words) for p in _plural_forms(w)}
+        # Title nouns proper ("secretary", "ministers"), without modifiers like "general".
+        self.title_heads = {
+            p
+            for t in self.rules.titles
+            for p in _plural_forms(t["title"].split()[-1].lower().rstrip("."))
+        } - _TITLE_MODIFIERS
         self.title_member_of = {
             t["title"].lower(): list(t.get("member_of", ())) for t in self.rules.titles
         }
@@ -483,8 +501,8 @@ class KGEntities:
         ins = self.instrument[head.lower_]
         if ins.get("capitalised") and not head.is_title:
             return None
-        if head.dep_ == "compound" and head.head.lower_ in self.instrument:
-            return None  # "subsidy policy": the policy is the phrase's head, not the subsidy
+        if head.dep_ == "compound" and not head.is_title:
+            return None  # "subsidy policy", "policy documents": the head is another noun
         left = head.i
         for child in head.lefts:
             if child.dep_ in ("amod", "compound", "nummod", "nmod", "npadvmod", "quantmod"):
@@ -508,7 +526,13 @@ class KGEntities:
             ):
                 start = i + 1  # "separate, even shorter list", "21 pilot zones"
         start, _ = self._trim(doc, start, head.i + 1, _LEADING_JUNK)
-        mods = [t for t in doc[start : head.i] if t.lower_ not in _GENERIC_POLICY_MODIFIERS]
+        # Another instrument word ("pilot programs") or a generic one does not make a
+        # phrase name anything specific.
+        mods = [
+            t
+            for t in doc[start : head.i]
+            if t.lower_ not in _GENERIC_POLICY_MODIFIERS and t.lower_ not in self.instrument
+        ]
         has_left = bool(mods)
         if any(
             c.dep_ == "nummod" and c.like_num and not c.shape_ == "dddd" for c in head.lefts
@@ -530,6 +554,8 @@ class KGEntities:
             if child.lower_ not in _POLICY_PREPS:
                 continue
             objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+            if any(o.left_edge.lower_ in _WH_WORDS for o in objs):
+                continue  # "guidance on how firms could ...": a clause, not a name
             if not objs or any(
                 o.ent_type_ in ("DATE", "TIME")
                 or o.pos_ == "PRON"
@@ -582,6 +608,9 @@ class KGEntities:
                 or (tok.ent_type_ in ("DATE", "TIME") and tok.dep_ == "pobj")
             ):
                 right = i
+                break
+            if tok.dep_ == "relcl" and not infinitive and tok.left_edge.i > head.i:
+                right = min(right, tok.left_edge.i)  # "... the interest they pay"
                 break
             if tok.lower_ in ("which", "that", "who") and tok.dep_ != "pobj":
                 right = i
@@ -660,7 +689,8 @@ class KGEntities:
             if e > s:
                 cands.append((s, e, typ, rule, key, role, prio))
 
-        headline = self._headline_tokens(doc)
+        text = doc.text  # spaCy rebuilds doc.text on every access
+        headline = self._headline_tokens(doc, text)
         portfolio = self._portfolio_tokens(doc)
         ner_spans: list[tuple[int, int]] = []
         dropped_ends: set[int] = set()
@@ -690,25 +720,25 @@ class KGEntities:
                     any(t.lower_ in _ORGISH_WORDS for t in span) or span.text.isupper()
                 ):
                     continue  # "Secretary of State for Digital, Culture, Media and Sport"
-                if any(t.lower_ in self.title_words for t in span) and not any(
+                if any(t.lower_ in self.title_heads for t in span) and not any(
                     t.lower_ in _ORGISH_WORDS for t in span
                 ):
                     continue  # "Secretaries of State for Trade" is a post, not a body
                 j = end
                 while j < min(len(doc), end + 2) and doc[j].is_title:
-                    if doc[j].lower_ in self.title_words:
+                    if doc[j].lower_ in self.title_heads:
                         break
                     j += 1
                 after = doc[j] if j < len(doc) else None
                 if (
                     after is not None
-                    and after.lower_ in self.title_words
+                    and after.lower_ in self.title_heads
                     and after.is_title
                     and not any(t.lower_ in _ORGISH_WORDS or t.is_upper for t in span)
                 ):
                     continue  # "Commerce Secretary Jane Doe": a portfolio
                 if any(
-                    c.dep_ == "appos" and c.lower_ in self.title_words for c in span.root.children
+                    c.dep_ == "appos" and c.lower_ in self.title_heads for c in span.root.children
                 ) and all(t.pos_ == "PROPN" for t in span):
                     typ = "Person"  # "Nadine Dorries, Secretary of State for ..."
             if typ == "Person":
@@ -746,16 +776,17 @@ class KGEntities:
                 add(tok.i, tok.i + 1, "Organization", "org.domain.v1", prio=3)
 
         # Datelines at the start of a line: "BEIJING, March 12 --", "WASHINGTON \u2013".
-        for m in _DATELINE.finditer(doc.text):
-            span = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
-            if (
-                span is not None
-                and len(span)
-                and span.text.isupper()
-                or (span is not None and len(span) and span.text.istitle() and len(span) <= 3)
+        for m in _DATELINE.finditer(text):
+            place = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
+            if place is None or not len(place):
+                continue
+            if place.text.isupper() or (
+                place.text.istitle()
+                and len(place) <= 3
+                and all(t.ent_type_ in ("GPE", "LOC") for t in place)
             ):
-                if not any(t.ent_type_ in ("PERSON", "ORG") for t in span):
-                    add(span.start, span.end, "Location", "location.dateline.v1", prio=4)
+                if not any(t.ent_type_ == "PERSON" for t in place):
+                    add(place.start, place.end, "Location", "location.dateline.v1", prio=4)
 
         def inside_larger_org(s: int, e: int) -> bool:
             for ns, ne in ner_spans:
@@ -766,7 +797,7 @@ class KGEntities:
             return False
 
         for match_id, s, e in self.lexicon(doc):
-            kind, _, lex_id = self.lexicon.vocab.strings[match_id].partition("|")
+            kind, _, lex_id = doc.vocab.strings[match_id].partition("|")
             if kind == "sector":
                 words = doc[s:e]
                 capitals = [t for t in words if t.is_title or t.is_upper]
@@ -780,34 +811,41 @@ class KGEntities:
                     continue
                 add(s, e, "Sector", "sector.lexicon", key=lex_id, prio=2)
                 if e - s == 1 and doc[s].is_lower:
-                    span = self._sector_modified(doc, doc[s])
-                    if span and doc[span[0] : span[1]].text.lower() not in self.lexicon_forms:
-                        add(span[0], span[1], "Sector", "sector.modified.v1", prio=2.5)
+                    bounds = self._sector_modified(doc, doc[s])
+                    if bounds and doc[bounds[0] : bounds[1]].text.lower() not in self.lexicon_forms:
+                        add(bounds[0], bounds[1], "Sector", "sector.modified.v1", prio=2.5)
             elif not inside_larger_org(s, e):
                 add(s, e, "Organization", "org.lexicon", key=lex_id, prio=3.5)
         for match_id, s, e in self.acronyms(doc):
-            lex_id = self.acronyms.vocab.strings[match_id].partition("|")[2]
+            lex_id = doc.vocab.strings[match_id].partition("|")[2]
             if not inside_larger_org(s, e):
                 add(s, e, "Organization", "org.acronym", key=lex_id, prio=3.5)
 
         for match_id, s, e in self.pattern_matcher(doc):
-            rid = self.pattern_matcher.vocab.strings[match_id]
+            rid = doc.vocab.strings[match_id]
             add(s, e, self.user_patterns[rid]["label"], rid, prio=4)
         for match_id, s, e in self.pattern_phrases(doc):
-            rid = self.pattern_phrases.vocab.strings[match_id]
+            rid = doc.vocab.strings[match_id]
             add(s, e, self.user_patterns[rid]["label"], rid, prio=4)
 
         for match_id, s, e in self.matcher(doc):
-            label = self.matcher.vocab.strings[match_id]
+            label = doc.vocab.strings[match_id]
             tok = doc[s]
             if label == "INSTRUMENT":
-                span = self._policy_span(doc, tok)
-                if span:
-                    add(span[0], span[1], "Policy", "policy.instrument.v1", prio=2)
+                bounds = self._policy_span(doc, tok)
+                if bounds:
+                    add(bounds[0], bounds[1], "Policy", "policy.instrument.v1", prio=2)
             elif label == "SECTORHEAD":
-                span = self._sector_head_span(doc, tok)
-                if span:
-                    add(span[0], span[1], "Sector", "sector.head.v1", prio=2)
+                bounds = self._sector_head_span(doc, tok)
+                if bounds and any(t.pos_ == "CCONJ" for t in doc[bounds[0] : bounds[1]]):
+                    # "the tourism and education sectors": one sector per coordinated word.
+                    part = bounds[0]
+                    for i in range(bounds[0], bounds[1]):
+                        if doc[i].pos_ == "CCONJ" or doc[i].text == "," or i == tok.i:
+                            add(part, i, "Sector", "sector.head_coordinated.v1", prio=2)
+                            part = i + 1
+                elif bounds:
+                    add(bounds[0], bounds[1], "Sector", "sector.head.v1", prio=2)
             elif label == "UNIT":
                 if tok.is_title:
                     continue
@@ -903,11 +941,11 @@ class KGEntities:
                     rule = "org.anaphor" if typ == "Organization" else "location.anaphor"
                     cands.append((tok.i, tok.i + 1, typ, rule, None, None, 1))
 
-    def _headline_tokens(self, doc: Doc) -> set[int]:
+    def _headline_tokens(self, doc: Doc, text: str) -> set[int]:
         """Tokens of title-case lines (headlines), where most words are capitalised."""
         out: set[int] = set()
         pos = 0
-        for line in doc.text.split("\n"):
+        for line in text.split("\n"):
             words = [w for w in line.split() if w[:1].isalpha()]
             if len(words) >= 4 and not line.rstrip().endswith((".", "\u201d", '"')):
                 caps = sum(1 for w in words if w[0].isupper())
@@ -922,7 +960,7 @@ class KGEntities:
         """Tokens of a portfolio after a title: "Secretary of State for Digital, Culture"."""
         out: set[int] = set()
         for tok in doc:
-            if tok.lower_ not in self.title_words or not tok.is_title:
+            if tok.lower_ not in self.title_heads or not tok.is_title:
                 continue
             i = tok.i + 1
             if i >= len(doc) or doc[i].lower_ not in ("of", "for"):
@@ -1053,9 +1091,14 @@ class KGRelations:
         # that starts from the few tokens matching the first node, which is much faster
         # than matching every node over the whole Doc.
         self.matcher = DependencyMatcher(nlp.vocab)
-        self.anchors = Matcher(nlp.vocab)
+        # Word-anchored rules: first-node word -> [(rule id, checks of the first node)].
+        self.by_word: dict[str, dict[str, list[tuple[str, dict[str, tuple[str, ...]]]]]] = {
+            "lemma_": {},
+            "lower_": {},
+        }
         self.fast: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {}
         self.slow_rules: set[str] = set()
+        self.mention_anchored: list[tuple[str, dict[str, tuple[str, ...]]]] = []
         self.rule_by_id: dict[str, dict[str, Any]] = {}
         titles = self.rules.titles
         self.title_member_of = {t["title"].lower(): list(t.get("member_of", ())) for t in titles}
@@ -1089,11 +1132,22 @@ class KGRelations:
                 raise PatternError(f"{rule['_where']}: bad dependency pattern: {err}") from err
             self.rule_by_id[rule["id"]] = rule
             steps = _compile_steps(pattern)
-            if steps is None:
+            first = _compile_steps([{}, {**pattern[0], "LEFT_ID": "", "REL_OP": ">"}])
+            if steps is None or first is None:
                 self.slow_rules.add(rule["id"])
+                continue
+            self.fast[rule["id"]] = steps
+            if pattern[0]["RIGHT_ID"] in (rule["subject"], rule["object"]):
+                # Anchored on a mention: tried on mention tokens only, checked in Python.
+                self.mention_anchored.append((rule["id"], first[0][3]))
             else:
-                self.anchors.add(rule["id"], [[pattern[0].get("RIGHT_ATTRS", {})]])
-                self.fast[rule["id"]] = steps
+                checks = first[0][3]
+                attr = "lemma_" if "lemma_" in checks else "lower_" if "lower_" in checks else None
+                if attr is None:
+                    self.slow_rules.add(rule["id"])
+                    continue
+                for word in checks[attr]:
+                    self.by_word[attr].setdefault(word, []).append((rule["id"], checks))
         if not self.slow_rules:
             self.matcher = None  # type: ignore[assignment]
 
@@ -1114,8 +1168,18 @@ class KGRelations:
             for tok in span:
                 by_token.setdefault(tok.i, []).append(idx)
         # The body whose meeting the text reports ("the meeting decided ...").
-        meeting_org: int | None = None
+        strings = doc.vocab.strings
+        anchor_hits: list[tuple[str, int]] = []
+        fallback = []
+        by_lemma, by_lower = self.by_word["lemma_"], self.by_word["lower_"]
         for tok in doc:
+            for rid, checks in by_lemma.get(tok.lemma_, []) + by_lower.get(tok.lower_, []):
+                if all(getattr(tok, a) in ok for a, ok in checks.items()):
+                    anchor_hits.append((rid, tok.i))
+            if tok.lower_ in _QUANTITY_NOUNS or tok.lower_ in _MEETING_NOUNS:
+                fallback.append(tok)
+        meeting_org: int | None = None
+        for tok in fallback:
             if tok.lower_ in _MEETING_NOUNS:
                 for c in tok.children:
                     hit = self._mention_at(c, ("Organization",), by_token, spans, mentions)
@@ -1125,7 +1189,15 @@ class KGRelations:
                     if hit is not None and meeting_org is None:
                         meeting_org = hit
 
+        memo: dict[tuple[int, tuple[str, ...]], int | None] = {}
+
         def lookup(tok: Token, types: Sequence[str]) -> int | None:
+            key = (tok.i, tuple(types))
+            if key not in memo:
+                memo[key] = find_mention(tok, types)
+            return memo[key]
+
+        def find_mention(tok: Token, types: Sequence[str]) -> int | None:
             hit = self._mention_at(tok, types, by_token, spans, mentions)
             if hit is not None:
                 return hit
@@ -1159,23 +1231,46 @@ class KGRelations:
             out.setdefault((s, pred, o), rule)
 
         matches: list[tuple[str, list[int]]] = []
-        strings = doc.vocab.strings
-        for match_id, start, _ in self.anchors(doc):
-            rid = strings[match_id]
+        # Tokens that may stand for a mention: its own tokens, and the nouns that lead to
+        # one ("a series of measures", "the provider example.com", "X including Y").
+        roots = [span.root for span in spans if len(span)]
+        cands = {t.i: t for t in roots} | {t.i: t for t in fallback}
+        for i, span in enumerate(spans):
+            if mentions[i][0] == "Policy":
+                # Parsers often hang a policy's clause on an inner noun ("a plan on
+                # subsidies, drawn up by X").
+                cands.update((t.i, t) for t in span if t.pos_ in ("NOUN", "PROPN"))
+        for tok in roots:
+            if tok.dep_ == "appos":
+                cands[tok.head.i] = tok.head
+            elif tok.dep_ == "pobj" and tok.head.lower_ == "including":
+                cands[tok.head.head.i] = tok.head.head
+            for c in tok.conjuncts:
+                cands[c.i] = c
+        ordered = [cands[i] for i in sorted(cands)]
+        anchors = [
+            (rid, t.i)
+            for rid, checks in self.mention_anchored
+            for t in ordered
+            if all(getattr(t, a) in ok for a, ok in checks.items())
+        ]
+        anchors += anchor_hits
+        for rid, start in anchors:
             rule = self.rule_by_id[rid]
             first = rule["pattern"][0]["RIGHT_ID"]
-            # An anchor that is the rule's subject or object must stand for a mention.
-            if (
-                first == rule["subject"]
-                and lookup(doc[start], rule.get("subject_types", ENTITY_TYPES)) is None
+            # An anchor that is the rule's subject or object must stand for a mention
+            # (itself or a conjunct).
+            tok = doc[start]
+            sides = ((rule["subject"], "subject_types"), (rule["object"], "object_types"))
+            if any(
+                first == node
+                and all(
+                    lookup(t, rule.get(key, ENTITY_TYPES)) is None for t in (tok, *tok.conjuncts)
+                )
+                for node, key in sides
             ):
                 continue
-            if (
-                first == rule["object"]
-                and lookup(doc[start], rule.get("object_types", ENTITY_TYPES)) is None
-            ):
-                continue
-            matches.extend((rid, ids) for ids in _run_steps(doc[start], self.fast[rid]))
+            matches.extend((rid, ids) for ids in _run_steps(tok, self.fast[rid]))
         if self.matcher is not None:
             for match_id, token_ids in self.matcher(doc):
                 rid = strings[match_id]
@@ -1212,6 +1307,19 @@ class KGRelations:
                     if before and before[-1] in ("of", "under", "the") and len(before) > 1:
                         emit(i, "partOf", j, "partOf.inner.v1")
 
+        # "The meeting decided ...", "At the meeting, it was decided ...": what a
+        # sentence led by the reported meeting adopts is issued by the meeting's body.
+        if meeting_org is not None:
+            for tok in fallback:
+                if tok.lower_ in _MEETING_NOUNS and (
+                    (tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT")
+                    or (tok.dep_ == "pobj" and tok.head.lower_ in ("at", "during"))
+                ):
+                    sent = tok.sent
+                    for i, span in enumerate(spans):
+                        if mentions[i][0] == "Policy" and sent.start <= span.start < sent.end:
+                            emit(i, "issuedBy", meeting_org, "issuedBy.meeting_sentence.v1")
+
         countries = self._countries(doc, mentions, texts)
         self._member_rules(doc, mentions, texts, spans, by_token, emit)
         self._location_rules(doc, mentions, texts, spans, countries, emit)
@@ -1241,7 +1349,7 @@ class KGRelations:
 
     def _member_rules(self, doc: Doc, mentions, texts, spans, by_token, emit) -> None:
         orgs = [(j, texts[j]) for j, m in enumerate(mentions) if m[0] == "Organization"]
-        org_by_name = {}
+        org_by_name: dict[str, int] = {}
         for j, t in orgs:
             org_by_name.setdefault(normalise_text(t), j)
         for i, m in enumerate(mentions):
@@ -1287,7 +1395,7 @@ class KGRelations:
         loc_by_country: dict[str, int] = {}
         for i, c in countries.items():
             loc_by_country.setdefault(c, i)
-        loc_by_text = {}
+        loc_by_text: dict[str, int] = {}
         for i, m in enumerate(mentions):
             if m[0] == "Location":
                 loc_by_text.setdefault(normalise_text(texts[i]), i)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from kg.model import Document, Entity, Extraction, Mention, Relation
 
 _DETERMINERS = ("the ", "a ", "an ")
+_FUNCTION_WORDS = frozenset("the a an of for and or on in to at by with from".split())
 _ACRONYM_SKIP = frozenset("of and for the & on in to de des du la le".split())
 _SECTOR_SUFFIXES = (" sectors", " sector", " industries", " industry")
 _ANAPHOR_HEADS = {
@@ -159,128 +160,216 @@ def resolve(
     >>> [e.aliases for e in resolve(Document("d", "x" * 50), ms, []).entities]
     [('NDRC',)]
     """
-    n = len(mentions)
-    uf = _UnionFind(n)
-    text = document.text
-    norm = [normalise_name(m.text) for m in mentions]
-    var = [_variant_key(m) for m in mentions]
-    first_by: dict[tuple[str, str], int] = {}
-    for i, m in enumerate(mentions):
-        for key in ((m.type, "k:" + m.key) if m.key else None, (m.type, "n:" + norm[i])):
-            if key is None:
-                continue
-            if key in first_by:
-                uf.union(first_by[key], i)
-            else:
-                first_by[key] = i
-        if m.type in ("Sector", "Policy"):
-            vkey = (m.type, "v:" + var[i])
-            if vkey in first_by:
-                uf.union(first_by[vkey], i)
-            else:
-                first_by[vkey] = i
+    merger = _Merger(document.text, mentions)
+    merger.merge_same_names()
+    merger.merge_acronyms()
+    merger.merge_organizations()
+    merger.merge_persons()
+    merger.merge_policies()
+    groups = merger.attach_anaphors(merger.groups())
+    entities, entity_of = _entities(document.text, mentions, groups)
+    return Extraction(document, tuple(entities), _lift(relations, entities, entity_of))
 
-    # Acronyms defined in the text: "Long Name (ABC)" — any type, the long form wins.
-    for i, m in enumerate(mentions):
-        if not _is_acronym(m.text):
-            continue
-        before = text[max(0, m.start - 3) : m.start]
-        if "(" in before:
+
+class _Merger:
+    """Union-find over one document's mentions, one method per merging rule."""
+
+    def __init__(self, text: str, mentions: Sequence[Mention]) -> None:
+        self.text = text
+        self.mentions = mentions
+        self.uf = _UnionFind(len(mentions))
+        self.norm = [normalise_name(m.text) for m in mentions]
+        self.var = [_variant_key(m) for m in mentions]
+        self.first_by: dict[tuple[str, str], int] = {}
+        self.policies = [
+            i
+            for i, m in enumerate(mentions)
+            if m.type == "Policy" and not m.rule.endswith(".anaphor")
+        ]
+        self.full_names = [
+            (i, m.text.split()) for i, m in enumerate(mentions) if m.type == "Person"
+        ]
+
+    def merge_same_names(self) -> None:
+        """Same lexicon key, same normalised name, or (sectors, policies) same variant."""
+        for i, m in enumerate(self.mentions):
+            keys = [(m.type, "n:" + self.norm[i])]
+            if m.key:
+                keys.append((m.type, "k:" + m.key))
+            if m.type in ("Sector", "Policy"):
+                keys.append((m.type, "v:" + self.var[i]))
+            for key in keys:
+                if key in self.first_by:
+                    self.uf.union(self.first_by[key], i)
+                else:
+                    self.first_by[key] = i
+
+    def merge_acronyms(self) -> None:
+        """ "Long Name (ABC)" (any type; the long form wins) and initials of a long name."""
+        text, mentions, uf = self.text, self.mentions, self.uf
+        for i, m in enumerate(mentions):
+            if not _is_acronym(m.text) or "(" not in text[max(0, m.start - 3) : m.start]:
+                continue
             for j in range(i - 1, -1, -1):
-                o = mentions[j]
-                if o.end <= m.start and re.fullmatch(r"\s*\(\s*", text[o.end : m.start]):
+                other = mentions[j]
+                if other.end <= m.start and re.fullmatch(r"\s*\(\s*", text[other.end : m.start]):
                     uf.union(j, i)
                     break
-    # Acronyms spelled by the initials of an organization or policy named in the text.
-    longs = [
-        (j, _initials(mm.text))
-        for j, mm in enumerate(mentions)
-        if mm.type in ("Organization", "Policy") and not _is_acronym(mm.text)
-    ]
-    for i, m in enumerate(mentions):
-        if m.type == "Organization" and _is_acronym(m.text):
-            acro = m.text.replace(".", "").upper()
-            hits = {uf.find(j) for j, ini in longs if ini == acro}
+        longs = [
+            (j, _initials(mm.text))
+            for j, mm in enumerate(mentions)
+            if mm.type in ("Organization", "Policy") and not _is_acronym(mm.text)
+        ]
+        for i, m in enumerate(mentions):
+            if m.type == "Organization" and _is_acronym(m.text):
+                acro = m.text.replace(".", "").upper()
+                hits = {uf.find(j) for j, ini in longs if ini == acro}
+                if len(hits) == 1:
+                    uf.union(hits.pop(), i)
+
+    def merge_organizations(self) -> None:
+        """A short form heading exactly one longer name ("Commission", "EIB Group").
+
+        Names holding "of", "under" or "for" embed other bodies and are left alone.
+        """
+        mentions, uf = self.mentions, self.uf
+        orgs = [
+            i
+            for i, m in enumerate(mentions)
+            if m.type == "Organization" and not m.rule.endswith(".anaphor")
+        ]
+        for i in orgs:
+            words = mentions[i].text.split()
+            acro = words[0] if len(words) > 1 and _is_acronym(words[0]) else None
+            hits: set[int] = set()
+            for j in orgs:
+                other = mentions[j].text.split()
+                if len(other) <= len(words) or uf.find(i) == uf.find(j):
+                    continue
+                if acro is not None:
+                    if other[-len(words) + 1 :] == words[1:] and (
+                        _initials(" ".join(other[: len(other) - len(words) + 1])) == acro
+                    ):
+                        hits.add(uf.find(j))
+                elif not _is_acronym(mentions[i].text):
+                    if {"of", "under", "for"} & {w.lower() for w in other}:
+                        continue
+                    if other[-len(words) :] == words or other[: len(words)] == words:
+                        hits.add(uf.find(j))
             if len(hits) == 1:
                 uf.union(hits.pop(), i)
 
-    # Persons: a lone surname or given name joins the nearest full name holding it.
-    full = [(i, m.text.split()) for i, m in enumerate(mentions) if m.type == "Person"]
-    for i, m in enumerate(mentions):
-        words = m.text.split()
-        if m.type != "Person" or len(words) != 1:
-            continue
-        cands = [j for j, w in full if len(w) > 1 and words[0] in (w[0], w[-1])]
-        if cands:
-            before = [j for j in cands if mentions[j].start < m.start]
-            uf.union((before or cands)[-1] if before else cands[0], i)
+    def merge_persons(self) -> None:
+        """A lone surname or given name joins the nearest full name holding it.
 
-    # A lone surname tagged as an organization or place is the person ("Wang" after
-    # "Wang Wentao"), when exactly one full name holds it.
-    for i, m in enumerate(mentions):
-        if m.type in ("Organization", "Location") and " " not in m.text and not m.key:
-            cands = {uf.find(j) for j, w in full if len(w) > 1 and m.text in (w[0], w[-1])}
-            if len(cands) == 1 and not _is_acronym(m.text):
-                uf.union(cands.pop(), i)
-    # A short policy name inside exactly one longer policy name is the same policy
-    # ("negative list" and "negative list for foreign investment").
-    policies = [
-        i for i, m in enumerate(mentions) if m.type == "Policy" and not m.rule.endswith(".anaphor")
-    ]
-    for i in policies:
-        short = var[i]
-        if not short or len(short.split()) > 3:
-            continue
-        pattern = re.compile(r"(?:^| )" + re.escape(short) + r"(?: |$)")
-        hits = {
-            uf.find(j)
-            for j in policies
-            if uf.find(j) != uf.find(i)
-            and len(var[j]) > len(short)
-            and pattern.search(var[j] + " " + norm[j])
-        }
-        if len(hits) == 1:
-            uf.union(hits.pop(), i)
+        A lone name the tagger called an organization or place joins too, when
+        exactly one full name holds it ("Wang" after "Wang Wentao").
+        """
+        mentions, uf = self.mentions, self.uf
+        for i, m in enumerate(mentions):
+            words = m.text.split()
+            if len(words) != 1:
+                continue
+            if m.type == "Person":
+                cands = [j for j, w in self.full_names if len(w) > 1 and words[0] in (w[0], w[-1])]
+                before = [j for j in cands if mentions[j].start < m.start]
+                if cands:
+                    uf.union(before[-1] if before else cands[0], i)
+            elif m.type in ("Organization", "Location") and not m.key:
+                found = {
+                    uf.find(j) for j, w in self.full_names if len(w) > 1 and m.text in (w[0], w[-1])
+                }
+                if len(found) == 1 and not _is_acronym(m.text):
+                    uf.union(found.pop(), i)
 
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(uf.find(i), []).append(i)
+    def merge_policies(self) -> None:
+        """Short names inside one longer name, near-identical descriptions, quoted names."""
+        mentions, uf, var, norm = self.mentions, self.uf, self.var, self.norm
+        for i in self.policies:
+            short = var[i]
+            if not short or len(short.split()) > 3:
+                continue
+            pattern = re.compile(r"(?:^| )" + re.escape(short) + r"(?: |$)")
+            hits = {
+                uf.find(j)
+                for j in self.policies
+                if uf.find(j) != uf.find(i)
+                and len(var[j]) > len(short)
+                and pattern.search(var[j] + " " + norm[j])
+            }
+            if len(hits) == 1:
+                uf.union(hits.pop(), i)
+        # "a national outline on tourism and leisure" and "National Outline for Tourism
+        # and Leisure Development" share most content words.
+        content = {i: set(var[i].split()) - _FUNCTION_WORDS for i in self.policies}
+        for a in self.policies:
+            for b in self.policies:
+                shared = content[a] & content[b]
+                if a < b and len(shared) >= 3 and uf.find(a) != uf.find(b):
+                    if len(shared) / len(content[a] | content[b]) >= 0.5:
+                        uf.union(a, b)
+        # A name both quoted as a programme and tagged as an organization is the programme.
+        policy_names = {norm[i] for i in self.policies}
+        for i, m in enumerate(mentions):
+            if m.type == "Organization" and norm[i] in policy_names and not _is_acronym(m.text):
+                uf.union(self.first_by[("Policy", "n:" + norm[i])], i)
 
-    # Short forms ("the plan", "the ministry", "the country") join the entity they mean:
-    # the one candidate, else the nearest one named before; otherwise they are dropped.
-    anaphors = [
-        r for r, idx in groups.items() if all(mentions[i].rule.endswith(".anaphor") for i in idx)
-    ]
-    for r in anaphors:
-        for i in groups.pop(r):
+    def groups(self) -> dict[int, list[int]]:
+        """Mention indices grouped by their union-find root."""
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.mentions)):
+            out.setdefault(self.uf.find(i), []).append(i)
+        return out
+
+    def attach_anaphors(self, groups: dict[int, list[int]]) -> dict[int, list[int]]:
+        """Short forms ("the plan", "the ministry", "the country") join what they mean.
+
+        The one candidate, else the nearest named before; with none they are dropped.
+        For "the country": the country the text names most.
+        """
+        mentions, norm, var = self.mentions, self.norm, self.var
+        anaphors = [
+            r
+            for r, idx in groups.items()
+            if all(mentions[i].rule.endswith(".anaphor") for i in idx)
+        ]
+        pending = [i for r in anaphors for i in groups.pop(r)]
+        for i in pending:
             m = mentions[i]
             head = norm[i].split()[-1] if norm[i] else ""
             heads = _ANAPHOR_TARGETS.get(head, (head, _singular(head)))
             targets = []
-            for r2, idx in groups.items():
-                if mentions[idx[0]].type != m.type or r2 in anaphors:
+            for root, idx in groups.items():
+                if mentions[idx[0]].type != m.type:
                     continue
                 words = {w for j in idx for w in var[j].split() + norm[j].split()}
                 if m.type == "Location" or any(h in words for h in heads):
-                    targets.append(r2)
+                    targets.append(root)
             if m.type == "Location" and targets:
-                # The country a text keeps naming is the one "the country" means.
-                counts = {r2: len(groups[r2]) for r2 in targets}
-                best = max(counts.values())
-                targets = [r2 for r2 in targets if counts[r2] == best]
-            if len(targets) > 1 and m.type != "Location":
+                most = max(len(groups[root]) for root in targets)
+                targets = [root for root in targets if len(groups[root]) == most]
+            elif len(targets) > 1:
                 before = [
-                    (max(mentions[j].start for j in groups[r2] if mentions[j].start < m.start), r2)
-                    for r2 in targets
-                    if any(mentions[j].start < m.start for j in groups[r2])
+                    (
+                        max(mentions[j].start for j in groups[root] if mentions[j].start < m.start),
+                        root,
+                    )
+                    for root in targets
+                    if any(mentions[j].start < m.start for j in groups[root])
                 ]
                 targets = [max(before)[1]] if before else []
             if len(targets) == 1:
                 groups[targets[0]].append(i)
+        return groups
 
+
+def _entities(
+    text: str, mentions: Sequence[Mention], groups: dict[int, list[int]]
+) -> tuple[list[Entity], dict[str, str]]:
+    """One :class:`Entity` per group, numbered in order of first mention."""
     ordered = sorted(groups.values(), key=lambda idx: min(mentions[i].start for i in idx))
     entities: list[Entity] = []
-    ent_of: dict[str, str] = {}
+    entity_of: dict[str, str] = {}
     for k, idx in enumerate(ordered, 1):
         ms = sorted((mentions[i] for i in idx), key=lambda m: m.start)
         types = Counter(m.type for m in ms if not _is_acronym(m.text)) or Counter(
@@ -295,34 +384,43 @@ def resolve(
             forms = [m.text]
             if m.role and text[max(0, m.start - len(m.role) - 1) : m.start] == m.role + " ":
                 forms.append(f"{m.role} {m.text}")
-            for f in forms:
-                if f != name and f not in aliases:
-                    aliases.append(f)
+            for form in forms:
+                if form != name and form not in aliases:
+                    aliases.append(form)
         lex = [m.key for m in ms if m.key and m.type == typ]
         key = f"{typ}/{lex[0]}" if lex else f"{typ}/{normalise_name(name)}"
         roles = tuple(dict.fromkeys(m.role for m in ms if m.role))
         eid = f"e{k}"
         for m in ms:
-            ent_of[m.id] = eid
+            entity_of[m.id] = eid
         entities.append(Entity(eid, typ, name, tuple(aliases), key, tuple(ms), roles))
+    return entities, entity_of
 
+
+def _lift(
+    relations: Sequence[Relation], entities: Sequence[Entity], entity_of: dict[str, str]
+) -> tuple[Relation, ...]:
+    """Entity-level relations: type-checked, deduplicated, with two closures."""
     type_of = {e.id: e.type for e in entities}
     out: dict[tuple[str, str, str], Relation] = {}
 
-    def add(rel: Relation) -> None:
+    def add(
+        rel: Relation, predicate: str | None = None, obj: str | None = None, rule: str = ""
+    ) -> None:
+        if predicate is not None and obj is not None:
+            rel = Relation(rel.subject, predicate, obj, rule, rel.sentence_start, rel.sentence_end)
         s_types, o_types = _TYPE_RULES[rel.predicate]
-        if rel.subject == rel.object:
-            return
-        if type_of[rel.subject] in s_types and type_of[rel.object] in o_types:
-            out.setdefault((rel.subject, rel.predicate, rel.object), rel)
+        if rel.subject != rel.object and type_of[rel.subject] in s_types:
+            if type_of[rel.object] in o_types:
+                out.setdefault((rel.subject, rel.predicate, rel.object), rel)
 
     for r in relations:
-        if r.subject in ent_of and r.object in ent_of:
+        if r.subject in entity_of and r.object in entity_of:
             add(
                 Relation(
-                    ent_of[r.subject],
+                    entity_of[r.subject],
                     r.predicate,
-                    ent_of[r.object],
+                    entity_of[r.object],
                     r.rule,
                     r.sentence_start,
                     r.sentence_end,
@@ -334,31 +432,13 @@ def resolve(
         if r.predicate == "memberOf":
             for p in part_of:
                 if p.subject == r.object:
-                    add(
-                        Relation(
-                            r.subject,
-                            "memberOf",
-                            p.object,
-                            "memberOf.partOf_closure.v1",
-                            r.sentence_start,
-                            r.sentence_end,
-                        )
-                    )
+                    add(r, "memberOf", p.object, "memberOf.partOf_closure.v1")
     # A policy a post-holder announced is the policy of the body they serve (its top unit).
-    parents = {r.subject for r in out.values() if r.predicate == "partOf"}
+    units = {r.subject for r in out.values() if r.predicate == "partOf"}
+    members = [r for r in out.values() if r.predicate == "memberOf"]
     for r in list(out.values()):
         if r.predicate == "issuedBy" and type_of[r.object] == "Person":
-            for m in [x for x in out.values() if x.predicate == "memberOf"]:
-                if m.subject == r.object and m.object not in parents:
-                    add(
-                        Relation(
-                            r.subject,
-                            "issuedBy",
-                            m.object,
-                            "issuedBy.memberOf_closure.v1",
-                            r.sentence_start,
-                            r.sentence_end,
-                        )
-                    )
-    rels = tuple(sorted(out.values(), key=lambda r: (int(r.subject[1:]), r.predicate, r.object)))
-    return Extraction(document, tuple(entities), rels)
+            for mem in members:
+                if mem.subject == r.object and mem.object not in units:
+                    add(r, "issuedBy", mem.object, "issuedBy.memberOf_closure.v1")
+    return tuple(sorted(out.values(), key=lambda r: (int(r.subject[1:]), r.predicate, r.object)))

@@ -31,15 +31,17 @@ from conftest import run_kg
 from kg import KnowledgeGraph
 from kg.rdf import DOC_PREFIX, document_id
 from kg.store import STORE_DIR, oxigraph_store
+from kg.vocab import KGO
 
 SEED = int(os.environ.get("KG_CRASH_SEED", random.randrange(1 << 30)))
-N_NEW = 40
-"""New documents per run: two store transactions (batches of 32), the fewest with a gap."""
+N_NEW = 48
+"""New documents per run: two store transactions (32 + 16), with a gap to kill in."""
 
 PEOPLE = ["Li Keqiang", "Wang Yi", "Janet Yellen", "Gina Raimondo", "Margrethe Vestager"]
 BODIES = ["State Council", "Ministry of Commerce", "European Commission", "Treasury Department"]
 PLACES = ["Beijing", "Shenzhen", "Brussels", "Washington"]
 
+CONTENT_HASH = ox.NamedNode(str(KGO.contentHash))
 DocGraphs = dict[str, frozenset[tuple[str, str, str]]]
 
 
@@ -60,9 +62,18 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     rng = random.Random(7)
     _write_docs(root / "base-docs", "base", 3, rng)
     _write_docs(root / "new-docs", "new", N_NEW, rng)
+    (root / "changed-docs").mkdir()
+    for path in sorted((root / "new-docs").iterdir()):
+        text = path.read_text(encoding="utf-8").replace("chip", "battery")
+        (root / "changed-docs" / path.name).write_text(text, encoding="utf-8")
     result = run_kg("build", str(root / "base-docs"), "-o", str(root / "base"))
     assert result.returncode == 0, result.stderr
-    return {"root": root, "base": root / "base", "new": root / "new-docs"}
+    return {
+        "root": root,
+        "base": root / "base",
+        "new": root / "new-docs",
+        "changed": root / "changed-docs",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +100,12 @@ def read_graphs(graph_dir: Path) -> tuple[DocGraphs, set[tuple[str, str, str]]]:
     return {d: frozenset(t) for d, t in by_doc.items()}, default
 
 
-def check_readable(graph_dir: Path, tmp: Path) -> DocGraphs:
-    """Every read command works on ``graph_dir``; returns its document graphs."""
+def check_readable(graph_dir: Path, tmp: Path, *, validate: bool = False) -> DocGraphs:
+    """The read commands work on ``graph_dir``; returns its document graphs.
+
+    ``kg validate`` (slow: pySHACL) runs only when asked: the other directories'
+    documents are compared triple by triple with ones it has passed.
+    """
     graphs, default = read_graphs(graph_dir)
     union = set().union(*graphs.values()) if graphs else set()
     assert default == union, "the merged default graph differs from the union of the documents"
@@ -101,8 +116,9 @@ def check_readable(graph_dir: Path, tmp: Path) -> DocGraphs:
     commands = {
         "query": ["query", "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", "--format", "csv"],
         "export": ["export", "--format", "nquads", "-o", str(nq)],
-        "validate": ["validate"],
     }
+    if validate:
+        commands["validate"] = ["validate"]
     procs = {name: _popen(*args, "-g", str(graph_dir)) for name, args in commands.items()}
     outputs = {name: p.communicate(timeout=300) for name, p in procs.items()}
     for name, p in procs.items():
@@ -134,26 +150,41 @@ def _popen(*args: str) -> subprocess.Popen:
 # -- moments to kill at: predicates on the graph directory -------------------------------------
 
 
-def _log_sizes(store: Path) -> dict[str, int]:
-    try:
-        return {p.name: p.stat().st_size for p in store.glob("*.log")}
-    except FileNotFoundError:
-        return {}
+def hashes(store: ox.Store) -> frozenset[tuple[str, str]]:
+    """(document graph, content hash) of every document in ``store``."""
+    return frozenset(
+        (q.graph_name.value, q.object.value)
+        for q in store.quads_for_pattern(None, CONTENT_HASH, None, None)
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(DOC_PREFIX)
+    )
 
 
-def wrote_to(store_of: Callable[[], Path | None]) -> Callable[[], bool]:
-    """True once the store's write-ahead log holds a transaction it did not hold at the start."""
-    baseline: dict[str, dict[str, int]] = {}
+def committed(store_of: Callable[[], Path | None], before: frozenset) -> Callable[[], bool]:
+    """True once a transaction has added or replaced a document in the store.
+
+    The store is opened read-only, as a reader sees it (the size of the write-ahead
+    log says nothing: RocksDB preallocates it).
+    """
 
     def check() -> bool:
         store = store_of()
         if store is None:
             return False
-        sizes = _log_sizes(store)
-        seen = baseline.setdefault(str(store), sizes)
-        return any(size > seen.get(name, 0) for name, size in sizes.items())
+        try:
+            inner = ox.Store.read_only(str(store))
+        except (OSError, RuntimeError):  # being created or recovered by the writer: look again
+            return False
+        now = hashes(inner)
+        del inner
+        # a new (document, hash) pair: a view missing data is never taken for a commit
+        return bool(now - before)
 
     return check
+
+
+def base_hashes(graph_dir: Path) -> frozenset[tuple[str, str]]:
+    inner = ox.Store.read_only(str(graph_dir / STORE_DIR))
+    return hashes(inner)
 
 
 def outputs_rewritten(graph_dir: Path) -> Callable[[], bool]:
@@ -212,8 +243,16 @@ def test_killed_add_keeps_old_documents_and_adds_only_whole_ones(corpus, base_gr
     add_args = ["add", str(corpus["new"]), "-g"]
     moments: list[tuple[str, Callable[[Path], Callable[[], bool]], float]] = [
         ("before any write", lambda d: lambda: True, rng.uniform(0.1, 1.0)),
-        ("after the first transaction", lambda d: wrote_to(lambda: d / STORE_DIR), 0.0),
-        ("during the second batch", lambda d: wrote_to(lambda: d / STORE_DIR), rng.uniform(0.05, 1.0)),  # noqa: E501
+        (
+            "after the first transaction",
+            lambda d: committed(lambda: d / STORE_DIR, base_hashes(d)),
+            0.0,
+        ),
+        (
+            "at a random delay after it",
+            lambda d: committed(lambda: d / STORE_DIR, base_hashes(d)),
+            rng.uniform(0, 1),
+        ),
         ("while rewriting graph.trig/html", outputs_rewritten, 0.0),
     ]
     killed: dict[str, tuple[Path, bool]] = {}
@@ -226,18 +265,44 @@ def test_killed_add_keeps_old_documents_and_adds_only_whole_ones(corpus, base_gr
 
     # the first kill landed between the two transactions: some new documents, not all
     rerun_dir = killed["after the first transaction"][0]
-    partial, _ = read_graphs(rerun_dir)
+    partial = check_readable(rerun_dir, tmp_path, validate=True)
     assert 3 < len(partial) < 3 + N_NEW, f"[seed {SEED}] the kill missed the gap: {len(partial)}"
 
     # a rerun over a killed directory completes, and gives the clean graphs to compare with
     result = run_kg(*add_args, str(rerun_dir))
     assert result.returncode == 0, result.stderr
-    clean = check_readable(rerun_dir, tmp_path)
+    clean = check_readable(rerun_dir, tmp_path, validate=True)
     assert len(clean) == 3 + N_NEW
     assert {d: clean[d] for d in partial} == partial
 
-    report = []
+    # adding changed versions of the same files replaces each document (the SPARQL-update
+    # path): a kill there leaves each document either old or new, whole
+    again = tmp_path / "replacing"
+    shutil.copytree(rerun_dir, again)
+    alive, _ = kill_when(
+        ["add", str(corpus["changed"]), "-g", str(again)],
+        committed(lambda: again / STORE_DIR, base_hashes(again)),
+        0.0,
+    )
+    assert alive, "the replacing add finished before the kill"
+    torn = check_readable(again, tmp_path)
+    result = run_kg("add", str(corpus["changed"]), "-g", str(again))
+    assert result.returncode == 0, result.stderr
+    replaced = check_readable(again, tmp_path)
+    assert replaced != clean
+    assert set(torn) == set(clean)
+    for doc, triples in torn.items():
+        assert triples in (clean[doc], replaced[doc]), f"[seed {SEED}] {doc} torn on replace"
+    n_replaced = sum(1 for d, t in torn.items() if t != clean[d])
+    assert 0 < n_replaced < N_NEW, f"[seed {SEED}] the kill missed the gap: {n_replaced}"
+
+    report = [
+        f"after the first transaction: {len(partial) - 3} new documents before the rerun",
+        f"replacing: {n_replaced} documents replaced before the kill",
+    ]
     for name, (graph_dir, alive) in killed.items():
+        if graph_dir == rerun_dir:
+            continue
         graphs = check_readable(graph_dir, tmp_path)
         for doc, triples in base_graphs.items():
             assert graphs.get(doc) == triples, f"[seed {SEED}] {name}: old document {doc} changed"
@@ -256,8 +321,12 @@ def test_killed_build_keeps_the_old_graph_until_the_new_one_is_complete(
 ):
     rng = random.Random(SEED + 1)
     moments = [
-        ("mid-build", lambda d: wrote_to(staging_store(d)), 0.0),
-        ("at a random moment", lambda d: wrote_to(staging_store(d)), rng.uniform(0.0, 2.0)),
+        ("mid-build", lambda d: committed(staging_store(d), frozenset()), 0.0),
+        (
+            "at a random moment",
+            lambda d: committed(staging_store(d), frozenset()),
+            rng.uniform(0.0, 2.0),
+        ),
         ("while rewriting graph.trig/html", outputs_rewritten, 0.0),
     ]
     killed = {}
@@ -273,12 +342,14 @@ def test_killed_build_keeps_the_old_graph_until_the_new_one_is_complete(
 
     result = run_kg("build", str(corpus["new"]), "-o", str(rerun_dir))
     assert result.returncode == 0, result.stderr
-    new_graph = check_readable(rerun_dir, tmp_path)
+    new_graph = check_readable(rerun_dir, tmp_path, validate=True)
     assert len(new_graph) == N_NEW
     assert not list(rerun_dir.glob(".store-*")), "the rerun left a staging or old store behind"
 
     report = []
     for name, (graph_dir, alive) in killed.items():
+        if graph_dir == rerun_dir:
+            continue
         graphs = check_readable(graph_dir, tmp_path)
         assert graphs in (base_graphs, new_graph), f"[seed {SEED}] {name}: mixed or torn graph"
         report.append(f"{name}: killed={alive} new graph={graphs == new_graph}")
@@ -294,9 +365,25 @@ def test_build_killed_between_the_two_renames_reads_and_recovers(corpus, base_gr
     shutil.copytree(corpus["base"] / STORE_DIR, staging / STORE_DIR)
     os.replace(graph_dir / STORE_DIR, graph_dir / ".store-old-999999")
     assert check_readable(graph_dir, tmp_path) == base_graphs
-    result = run_kg("add", str(corpus["new"] / "new000.txt"), "-g", str(graph_dir))
+    # any writing command finishes the swap first; remove needs no spaCy model, so it is quick
+    result = run_kg("remove", "base000", "-g", str(graph_dir))
     assert result.returncode == 0, result.stderr
     graphs = check_readable(graph_dir, tmp_path)
-    assert {d: graphs[d] for d in base_graphs} == base_graphs
-    assert set(graphs) == {*base_graphs, "new000"}
+    assert graphs == {d: t for d, t in base_graphs.items() if d != "base000"}
     assert not list(graph_dir.glob(".store-*"))
+
+
+@pytest.mark.xfail(
+    reason="a kill while graph.trig is written leaves .graph.trig.tmp-PID behind for good: "
+    "recover() removes only stale stores, and each writer's temp name has its own pid",
+    strict=True,
+)
+def test_the_next_writer_removes_temp_files_a_killed_one_left(corpus, tmp_path):
+    graph_dir = tmp_path / "graph"
+    shutil.copytree(corpus["base"], graph_dir)
+    # what a kill during write_outputs leaves (seen with kill_when(..., outputs_rewritten))
+    for name in (".graph.trig.tmp-999999", "graph.html.tmp", ".build.json.tmp"):
+        (graph_dir / name).write_text("half written", encoding="utf-8")
+    result = run_kg("remove", "base000", "-g", str(graph_dir))
+    assert result.returncode == 0, result.stderr
+    assert not [p.name for p in graph_dir.iterdir() if "tmp" in p.name]

@@ -349,3 +349,71 @@ def test_pipeline_is_cached_and_records_its_settings(nlp):
     assert load_pipeline() is nlp
     assert nlp.pipe_names[-2:] == ["kg_entities", "kg_relations"]
     assert nlp.config["components"]["kg_entities"]["chunk_size"] == 100_000
+
+
+def test_anchored_evaluator_agrees_with_dependency_matcher(nlp):
+    """The fast path must find exactly what spaCy's DependencyMatcher finds."""
+    from spacy.matcher import DependencyMatcher
+
+    from kg.pipeline import _compile_steps, _run_steps
+
+    rel = nlp.get_pipe("kg_relations")
+    text = (
+        "The Ministry of Finance said on Monday that it would issue new rules for banks. "
+        "A plan drawn up by the State Council and the Ministry of Commerce covers tourism, "
+        "retail and catering. Premier Wang chaired a meeting of the State Council, which "
+        "decided to adopt a guideline on elderly care. According to a notice issued by the "
+        "central bank, the loans will be extended. Zhao Ming, director of the office of the "
+        "Ministry of Commerce, said the zones would be set up in China's coastal provinces."
+    )
+    doc = nlp(text)
+    total = 0
+    for rule in rel.rules.relations:
+        steps = _compile_steps(rule["pattern"])
+        assert steps is not None, rule["id"]
+        matcher = DependencyMatcher(nlp.vocab)
+        matcher.add(rule["id"], [rule["pattern"]])
+        expected = {tuple(ids) for _, ids in matcher(doc)}
+        first = rule["pattern"][0].get("RIGHT_ATTRS", {})
+        anchors = [t for t in doc if all(_attr_ok(t, k, v) for k, v in first.items())]
+        got = {tuple(ids) for t in anchors for ids in _run_steps(t, steps)}
+        assert got == expected, rule["id"]
+        total += len(expected)
+    assert total >= 10  # the text exercises the rules
+
+
+def _attr_ok(tok, key, value):
+    attr = {"LEMMA": "lemma_", "LOWER": "lower_", "POS": "pos_", "DEP": "dep_", "TAG": "tag_"}
+    got = getattr(tok, attr[key])
+    return got in value["IN"] if isinstance(value, dict) else got == value
+
+
+def test_user_relation_rule_file_is_used_and_its_id_recorded(tmp_path):
+    rule = {
+        "id": "partOf.subsidiary.v1",
+        "predicate": "partOf",
+        "subject": "unit",
+        "object": "parent",
+        "subject_types": ["Organization"],
+        "object_types": ["Organization"],
+        "pattern": [
+            {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": "acquire"}},
+            {
+                "LEFT_ID": "verb",
+                "REL_OP": ">",
+                "RIGHT_ID": "parent",
+                "RIGHT_ATTRS": {"DEP": "nsubj"},
+            },
+            {"LEFT_ID": "verb", "REL_OP": ">", "RIGHT_ID": "unit", "RIGHT_ATTRS": {"DEP": "dobj"}},
+        ],
+    }
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("kg_entities")
+    nlp.add_pipe("kg_relations", config={"patterns": [str(path)]})
+    doc = build(
+        nlp, "Acme/PROPN/NNP/nsubj/1 acquired/VERB/VBD/ROOT/1/O/acquire Beta/PROPN/NNP/dobj/1"
+    )
+    got = relations(nlp, doc, [("Organization", "Acme"), ("Organization", "Beta")])
+    assert ("Beta", "partOf", "Acme", "partOf.subsidiary.v1") in got

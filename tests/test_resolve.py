@@ -234,3 +234,52 @@ def test_entity_ids_follow_first_mention_order():
     ]
     x = resolve(Document("d", text), ms, [])
     assert [(e.id, e.name) for e in x.entities] == [("e1", "China"), ("e2", "Beijing")]
+
+
+@pytest.mark.parametrize(
+    ("long", "short"),
+    [
+        ("European Commission", "Commission"),
+        ("Intel Corp", "Intel"),
+        ("European Investment Bank Group", "EIB Group"),
+    ],
+)
+def test_organization_short_forms_merge(long, short):
+    text = f"The {long} spoke. The {short} agreed."
+    ms = mentions_for(text, [("Organization", long, "ner.ORG"), ("Organization", short, "ner.ORG")])
+    assert names(resolve(Document("d", text), ms, [])) == [("Organization", long, (short,))]
+
+
+def test_an_embedded_body_is_not_a_short_form():
+    text = "The General Office of the State Council and the State Council met."
+    ms = mentions_for(
+        text,
+        [
+            ("Organization", "General Office of the State Council", "ner.ORG"),
+            ("Organization", "State Council", "org.of_inner.v1"),
+            ("Organization", "State Council", "ner.ORG"),
+        ],
+    )
+    assert len(resolve(Document("d", text), ms, []).entities) == 2
+
+
+def test_short_policy_name_inside_one_longer_name_merges():
+    text = "A negative list for foreign investment was cut. The negative list is shorter."
+    ms = mentions_for(
+        text,
+        [
+            ("Policy", "negative list for foreign investment", "policy.instrument.v1"),
+            ("Policy", "negative list", "policy.instrument.v1"),
+        ],
+    )
+    (entity,) = resolve(Document("d", text), ms, []).entities
+    assert entity.name == "negative list for foreign investment"
+
+
+def test_quoted_programme_also_tagged_as_organization_is_one_policy():
+    text = "They launched \u201cSmart Ports\u201d. Smart Ports grew."
+    ms = mentions_for(
+        text,
+        [("Policy", "Smart Ports", "policy.quoted.v1"), ("Organization", "Smart Ports", "ner.ORG")],
+    )
+    assert names(resolve(Document("d", text), ms, [])) == [("Policy", "Smart Ports", ())]

@@ -7,6 +7,8 @@ console script to see what a user sees, ``--debug`` traceback included.
 
 from __future__ import annotations
 
+import gc
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -41,6 +43,8 @@ def cli(capsys):
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
         out, err = capsys.readouterr()
+        if args and args[0] in ("add", "remove", "build"):
+            gc.collect()  # a failed write keeps its store open until collected (see below)
         return code, out, err
 
     return run
@@ -150,12 +154,53 @@ def test_missing_graph_directory_says_build_one_first(cli, tmp_path, command):
     assert not (tmp_path / "nowhere" / "store").exists()
 
 
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["serve", "-g", "{tmp}/nowhere", "--port", "7999"], "no graph in"),
+        (["query", "ASK {}", "--endpoint", "http://127.0.0.1:9/sparql"], "no SPARQL endpoint"),
+        (["eval", "{tmp}/nowhere"], "gold directory"),
+        (["eval", "{tmp}/gold"], "cannot read gold file"),
+        (["build", "{tmp}/in.txt", "-o", "{tmp}/g", "--patterns", "{tmp}/bad.jsonl"], "bad.jsonl"),
+        (
+            ["build", "{tmp}/in.txt", "-o", "{tmp}/g", "--patterns", "{tmp}/none.jsonl"],
+            "none.jsonl",
+        ),
+        (["extract", "{tmp}/nowhere.txt", "--json-dir", "{tmp}/json"], "nowhere.txt"),
+    ],
+)
+def test_other_user_mistakes_are_a_clear_error(cli, tmp_path, args, says):
+    (tmp_path / "in.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text('{"label": "ORG", "pattern": \n', encoding="utf-8")
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "x.json").write_text("{not json", encoding="utf-8")
+    code, _, err = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and lines[-1].startswith("kg: error: ") and says in lines[-1]
+    assert "Traceback" not in err and "internal error" not in err
+
+
 def test_unreadable_query_file_is_one_line(cli, graph_dir, tmp_path):
     # a directory cannot be read as a file even by root, unlike a chmod 000 file
     for bad in (tmp_path / "missing.rq", tmp_path):
         code, _, err = cli("query", "-f", str(bad), "-g", str(graph_dir))
         assert code == 2
         assert "cannot read query file" in one_error_line(err)
+
+
+@pytest.mark.xfail(
+    reason="kg query -f reads the file as UTF-8 and catches only OSError: a Latin-1 or "
+    "UTF-16 query file escapes as 'internal error: UnicodeDecodeError'",
+    strict=True,
+)
+@pytest.mark.parametrize("data", [b'ASK { ?s ?p "caf\xe9" }', b"\xff\xfeA\x00S\x00K\x00"])
+def test_query_file_that_is_not_utf8_is_one_line(cli, graph_dir, tmp_path, data):
+    path = tmp_path / "q.rq"
+    path.write_bytes(data)
+    code, _, err = cli("query", "-f", str(path), "-g", str(graph_dir))
+    assert code == 2
+    assert one_error_line(err).startswith("kg: error: ")
 
 
 def test_missing_model_says_how_to_install_it(cli, tmp_path):
@@ -277,6 +322,27 @@ def test_damaged_store_is_a_store_error(cli, tmp_path):
     assert code == 2
     line = one_error_line(err)
     assert line.startswith("kg: error: ") and str(tmp_path / "g") in line
+
+
+@pytest.mark.xfail(
+    reason="kg.graph.add/remove/build do not close the KnowledgeGraph they opened when the "
+    "write fails, so the store stays locked in this process until garbage collection and "
+    "the next write through the API fails with 'cannot open the store'",
+    strict=True,
+)
+def test_failed_api_write_releases_the_store(graph_dir, tmp_path):
+    import kg.graph
+
+    copy = tmp_path / "graph"
+    shutil.copytree(graph_dir, copy)
+    gc.disable()  # the leak is freed only by the cycle collector; keep it from hiding the bug
+    try:
+        with pytest.raises(kg.InputError):
+            kg.graph.remove(["no-such-document"], copy)
+        kg.graph.remove(["doc-1"], copy).close()
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def test_second_writer_is_told_to_wait(cli, graph_dir, tmp_path):
@@ -422,7 +488,7 @@ def test_cli_from_etc_passwd_shows_no_file_content(cli, graph_dir):
 HOSTILE_NAMES = [
     'O\'Brien "the boss"',
     'x" } ; DROP ALL ; #',
-    "a\\\" . <urn:evil> <urn:p> <urn:o> . \"",
+    'a\\" . <urn:evil> <urn:p> <urn:o> . "',
     "Zhang\nWei\t<script>alert(1)</script>",
     "\u202eLi\u202c 😀 \\u0022",
 ]

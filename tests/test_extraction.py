@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract import doc_to_extraction, extract, extract_documents, split_text
+from kg.extraction import doc_to_extraction, extract, extract_documents, split_text
 from kg.model import Document
 
 NEWS = (
