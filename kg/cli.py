@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 
 from kg.config import DEFAULT_MODEL, Config
@@ -239,6 +238,7 @@ def extract(
     ],
     model: Model = DEFAULT_MODEL,
     workers: Workers = 1,
+    patterns: Patterns = None,
 ) -> int:
     """Extraction only: write one JSON file per input in the gold annotation format."""
     from kg.graph import extract_files
@@ -249,7 +249,7 @@ def extract(
         notes.append(n)
         _err(f"kg: {n}")
 
-    count = extract_files(inputs, json_dir, config=_config(model, workers), on_note=note)
+    count = extract_files(inputs, json_dir, config=_config(model, workers, patterns), on_note=note)
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
     return 1 if any(n.lost for n in notes) else 0
 
@@ -259,12 +259,13 @@ def eval_(
     gold_dir: Annotated[Path, typer.Argument(help="Folder of gold JSON documents.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     model: Model = DEFAULT_MODEL,
+    patterns: Patterns = None,
 ) -> None:
     """Score extraction against gold documents: strict and relaxed P/R/F1."""
     from kg.evaluate import evaluate
     from kg.pipeline import load_pipeline
 
-    report = evaluate(gold_dir, load_pipeline(model))
+    report = evaluate(gold_dir, load_pipeline(model, patterns=tuple(patterns or ())))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -427,25 +428,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args, prog_name="kg", standalone_mode=False)
-    except click.exceptions.Exit as err:
-        return err.exit_code
-    except click.ClickException as err:
-        err.show()
-        return 2
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        _err("kg: interrupted")
-        return 130
     except KGError as err:
         if debug:
             raise
         _err(f"kg: error: {err}")
         return 2
-    except Exception as err:  # a bug, not a user mistake: say so, keep the traceback for --debug
-        if debug:
+    except KeyboardInterrupt:
+        _err("kg: interrupted")
+        return 130
+    except Exception as err:
+        # click's exceptions (typer may vendor its own click): usage errors, --help exits
+        name = type(err).__name__
+        if name == "Exit":
+            return int(getattr(err, "exit_code", 0))
+        if name == "Abort":
+            _err("kg: interrupted")
+            return 130
+        if hasattr(err, "show") and hasattr(err, "exit_code"):
+            err.show()
+            return 2
+        if debug:  # a bug, not a user mistake: say so, keep the traceback for --debug
             raise
-        _err(
-            f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
-        )
+        _err(f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
         return 2
     return result if isinstance(result, int) else 0
 
