@@ -265,6 +265,7 @@ def bench_main(run: Callable[..., Section], description: str, argv: list[str] | 
         section = run(args.quick, Path(tmp))
     after = kg_code_time()
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when += ", load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
     section.notes.append(
         f"Measured {when}; kg code as of {code}"
         + (f" (changed during this benchmark: {after})" if after != code else "")

@@ -119,13 +119,20 @@ def results_markdown(
 ) -> str:
     """The text of ``bench/RESULTS.md``."""
     mode = "QUICK run (`--quick`: small sizes, development only)" if quick else "Full run"
+    measuring = sum(s.seconds for s in sections) / 60
+    if any("Reused from an earlier run" in n for s in sections for n in s.notes):
+        when = (
+            f"assembled {info['date']} from benchmarks run one by one (each section says when "
+            f"it was measured and against which kg code), {measuring:.1f} minutes of measuring"
+        )
+    else:
+        when = f"{info['date']}, {seconds / 60:.1f} minutes"
     out = [
         "# kg benchmark results",
         "",
-        f"{mode}, {info['date']}, {seconds / 60:.1f} minutes. "
-        "Written by `python bench/run.py"
+        f"{mode}, {when}. Written by `python bench/run.py"
         + (" --quick" if quick else "")
-        + "`; do not edit by hand.",
+        + "`; a hand-written analysis may follow the generated sections.",
         "",
         "Every figure is a ratio against a baseline measured in the same run (absolute "
         "figures beside it are for reference only). This machine is shared: the load average "
@@ -136,7 +143,11 @@ def results_markdown(
         "",
         "| | |",
         "|---|---|",
-        *(f"| {k} | {v} |" for k, v in info.items()),
+        *(
+            f"| {k} | {v} |"
+            for k, v in info.items()
+            if "assembled" not in when or k not in ("load average at start", "kg code as of")
+        ),
         "",
         "## Results",
         "",

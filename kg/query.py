@@ -4,7 +4,7 @@
 >>> check_query("SELECT * WHERE { SERVICE <http://x.org/sparql> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-kg.errors.QueryError: SERVICE is not allowed: kg queries never reach other hosts
+kg.errors.QueryError: SERVICE (federated query) is disabled: kg never contacts other hosts
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import rdflib.plugins.sparql
 from rdflib import XSD, BNode, Dataset, Literal, URIRef
@@ -24,52 +24,150 @@ from rdflib.term import Identifier, Node
 from kg.errors import QueryError
 from kg.vocab import PREFIXES
 
-MAX_DEPTH = 64
-"""Deepest bracket nesting a query may have (engines crash on very deep nesting)."""
-
-MAX_LENGTH = 1_000_000
+MAX_QUERY_LENGTH = 100_000
 """Longest query text accepted, in characters."""
+
+MAX_DEPTH = 100
+"""Deepest nesting of brackets plus chained unary operators (engines crash on very deep nesting)."""
+
+MAX_OPERATORS = 1_000
+"""Most binary operators (||, &&, |, /, UNION) one query may chain (the same crash)."""
 
 FORMATS = ("table", "csv", "tsv", "json")
 """Output formats of :func:`format_result` (the SPARQL 1.1 results formats plus a text table)."""
 
-# strings, IRIs and comments are skipped when looking for keywords and brackets
-_LEXEME = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    r'"(?:[^"\\\n]|\\.)*"|'
-    r"'(?:[^'\\\n]|\\.)*'|"
-    r"<[^<>\"{}|^`\\\s]*>|#[^\n]*|[?$][\w]+|[\w:.-]+|[(){}\[\]]|\S",
-    re.UNICODE,
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_OPERATORS = {"||", "&&", "|", "/"}
+
+
+def _codepoint(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if value <= 0x10FFFF else "\ufffd"
+
+
+# Strings, IRIs and comments are blanked first so that brackets and keywords
+# inside them do not count.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|\\[^\n\r]"  # an escape outside strings (PN_LOCAL_ESC: ex:a\#b is no comment)
+    r"|#[^\n\r]*",
+    re.DOTALL,
 )
-_FORBIDDEN = {"SERVICE": "SERVICE", "LOAD": "LOAD"}
-_UPDATE = {"INSERT", "DELETE", "DROP", "CLEAR", "CREATE", "COPY", "MOVE", "ADD"}
+_TOKEN = re.compile(
+    r"(?P<pname>(?:[A-Za-z_][\w\-.]*)?:(?:[\w\-:%]|\.(?=[\w\-:%]))*)"
+    r"|(?P<var>[?$]\w+)"
+    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r"|(?P<word>[A-Za-z_]\w*)"
+    r"|(?P<open>[({\[])"
+    r"|(?P<close>[)}\]])"
+    r"|(?P<unary>[!^+\-])"
+    r"|(?P<op>\|\||&&)"
+    r"|(?P<other>\S)"
+)
+_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
-def check_query(query: str, *, max_depth: int = MAX_DEPTH) -> None:
-    """Reject what must never be evaluated: remote access, updates, absurd nesting or size.
+class QueryShape(NamedTuple):
+    """What :func:`inspect_query` learned without parsing the query for real.
+
+    Attributes:
+        form: ``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``, or ``None`` if not found.
+        has_dataset: the query has its own ``FROM`` / ``FROM NAMED`` clause.
+    """
+
+    form: str | None
+    has_dataset: bool
+
+
+class ReadOnlyQueryError(QueryError):
+    """Raised when a SPARQL Update is sent where only queries are accepted."""
+
+
+def inspect_query(
+    query: str, *, max_length: int = MAX_QUERY_LENGTH, max_depth: int = MAX_DEPTH
+) -> QueryShape:
+    """Check a query before evaluation and report its form.
+
+    A lexical scan, not a parse: malformed queries pass and are left to the
+    real parser. Refuses what no worker should see: very long or deeply nested
+    text, SPARQL Update, and ``SERVICE`` (federation would reach other hosts).
+
+    Args:
+        query: the SPARQL text.
+        max_length: most characters accepted.
+        max_depth: deepest nesting of brackets plus chained unary operators.
+
+    Returns:
+        The query form and whether it names its own dataset.
+
+    Raises:
+        QueryError: the query is refused; the message says why.
+
+    >>> inspect_query("ASK { ?s ?p '(((' }")
+    QueryShape(form='ASK', has_dataset=False)
+    >>> inspect_query("SELECT * { SERVICE <http://h.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: SERVICE (federated query) is disabled: kg never contacts other hosts
+    >>> inspect_query("ASK {" + "(" * 500 + ")" * 500 + "}")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: query is nested more than 100 levels deep; simplify it
+    """
+    if len(query) > max_length:
+        raise QueryError(
+            f"query is too long ({len(query):,} characters; at most {max_length:,} accepted)"
+        )
+    # SPARQL reads \uXXXX escapes before anything else: so must the checks
+    query = _CODEPOINT.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
+    skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
+    depth = deepest = unary_run = operators = 0
+    keywords: list[str] = []
+    for match in _TOKEN.finditer(skeleton):
+        kind = match.lastgroup
+        if kind == "unary":
+            unary_run += 1
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        if kind != "unary":
+            unary_run = 0
+        deepest = max(deepest, depth + unary_run)
+        if deepest > max_depth:
+            raise QueryError(f"query is nested more than {max_depth} levels deep; simplify it")
+        if kind == "word":
+            keywords.append(match.group().upper())
+        if match.group() in _OPERATORS or (kind == "word" and keywords[-1] == "UNION"):
+            operators += 1
+            if operators > MAX_OPERATORS:
+                raise QueryError(
+                    f"query chains more than {MAX_OPERATORS} operators (||, &&, |, /, UNION); simplify it"
+                )
+    leading = [k for k in keywords if k not in ("BASE", "PREFIX")]
+    if leading and leading[0] in _UPDATES:
+        raise ReadOnlyQueryError(
+            f"SPARQL Update ({leading[0]}) is refused: kg queries are read-only; "
+            "change the graph with kg add / kg remove"
+        )
+    if "SERVICE" in keywords:
+        raise QueryError("SERVICE (federated query) is disabled: kg never contacts other hosts")
+    form = next((k for k in keywords if k in _FORMS), None)
+    return QueryShape(form, "FROM" in keywords)
+
+
+def check_query(query: str) -> None:
+    """Refuse, before evaluation, what must never run: updates, SERVICE, hostile size or nesting.
 
     Raises:
         QueryError: with a message that says why.
     """
-    if len(query) > MAX_LENGTH:
-        raise QueryError(f"query is too long ({len(query):,} characters; at most {MAX_LENGTH:,})")
-    depth = 0
-    for lexeme in _LEXEME.findall(query):
-        if lexeme in "({[":
-            depth += 1
-            if depth > max_depth:
-                raise QueryError(f"query is nested too deeply (more than {max_depth} levels)")
-        elif lexeme in ")}]":
-            depth -= 1
-        else:
-            word = lexeme.upper()
-            if word in _FORBIDDEN:
-                raise QueryError(f"{word} is not allowed: kg queries never reach other hosts")
-            if word in _UPDATE and depth == 0:
-                raise QueryError(
-                    f"{word} is an update; kg query is read-only (use kg add / kg remove to change a graph)"
-                )
+    inspect_query(query)
 
 
 def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None) -> Result:

@@ -27,7 +27,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import resource
 import secrets
 import signal
@@ -50,6 +49,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from kg.errors import QueryError, StoreError
+from kg.query import MAX_DEPTH, MAX_QUERY_LENGTH, QueryShape, ReadOnlyQueryError, inspect_query
 from kg.vocab import BUILD_GRAPH
 
 __all__ = [
@@ -68,12 +68,6 @@ __all__ = [
 
 log = logging.getLogger("kg.serve")
 
-MAX_QUERY_LENGTH = 100_000
-"""Longest query accepted, in characters (longer ones get 400 before evaluation)."""
-
-MAX_DEPTH = 100
-"""Deepest nesting of brackets and chained unary operators accepted (pyoxigraph's
-recursive parser overflows the stack a few thousand levels down)."""
 
 MAX_BODY = 1_000_000
 """Largest POST body read, in bytes."""
@@ -157,42 +151,6 @@ _OX_RDF = {
 
 # --------------------------------------------------------------------------- checks
 
-# Strings, IRIs and comments are blanked first so that brackets and keywords
-# inside them do not count.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-_TOKEN = re.compile(
-    r"(?P<pname>(?:[A-Za-z_][\w\-.]*)?:(?:[\w\-:%]|\.(?=[\w\-:%]))*)"
-    r"|(?P<var>[?$]\w+)"
-    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    r"|(?P<word>[A-Za-z_]\w*)"
-    r"|(?P<open>[({\[])"
-    r"|(?P<close>[)}\]])"
-    r"|(?P<unary>[!^+\-])"
-    r"|(?P<other>\S)"
-)
-_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-_UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-
-
-class QueryShape(NamedTuple):
-    """What :func:`inspect_query` learned without parsing the query for real.
-
-    Attributes:
-        form: ``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``, or ``None`` if not found.
-        has_dataset: the query has its own ``FROM`` / ``FROM NAMED`` clause.
-    """
-
-    form: str | None
-    has_dataset: bool
-
 
 class _Refused(Exception):
     """A request answered with an error status before any evaluation."""
@@ -200,77 +158,6 @@ class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-class _ReadOnly(QueryError):
-    """A SPARQL Update sent to the read-only endpoint."""
-
-
-def inspect_query(
-    query: str, *, max_length: int = MAX_QUERY_LENGTH, max_depth: int = MAX_DEPTH
-) -> QueryShape:
-    """Check a query before evaluation and report its form.
-
-    A lexical scan, not a parse: malformed queries pass and are left to the
-    real parser. Refuses what no worker should see: very long or deeply nested
-    text, SPARQL Update, and ``SERVICE`` (federation would reach other hosts).
-
-    Args:
-        query: the SPARQL text.
-        max_length: most characters accepted.
-        max_depth: deepest nesting of brackets plus chained unary operators.
-
-    Returns:
-        The query form and whether it names its own dataset.
-
-    Raises:
-        QueryError: the query is refused; the message says why.
-
-    >>> inspect_query("ASK { ?s ?p '(((' }")
-    QueryShape(form='ASK', has_dataset=False)
-    >>> inspect_query("SELECT * { SERVICE <http://h.org/sparql> { ?s ?p ?o } }")
-    Traceback (most recent call last):
-    ...
-    kg.errors.QueryError: SERVICE (federated query) is disabled: this endpoint never contacts other hosts
-    >>> inspect_query("ASK {" + "(" * 500 + ")" * 500 + "}")
-    Traceback (most recent call last):
-    ...
-    kg.errors.QueryError: query is nested more than 100 levels deep; simplify it
-    """
-    if len(query) > max_length:
-        raise QueryError(
-            f"query is too long ({len(query):,} characters; at most {max_length:,} accepted)"
-        )
-    skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
-    depth = deepest = unary_run = 0
-    keywords: list[str] = []
-    for match in _TOKEN.finditer(skeleton):
-        kind = match.lastgroup
-        if kind == "unary":
-            unary_run += 1
-        elif kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth = max(depth - 1, 0)
-        if kind != "unary":
-            unary_run = 0
-        deepest = max(deepest, depth + unary_run)
-        if deepest > max_depth:
-            raise QueryError(f"query is nested more than {max_depth} levels deep; simplify it")
-        if kind == "word":
-            keywords.append(match.group().upper())
-    leading = [k for k in keywords if k not in ("BASE", "PREFIX")]
-    if leading and leading[0] in _UPDATES:
-        raise _ReadOnly(
-            f"this endpoint is read-only: SPARQL Update ({leading[0]}) is refused; "
-            "change the graph with kg add / kg remove"
-        )
-    if "SERVICE" in keywords:
-        raise QueryError(
-            "SERVICE (federated query) is disabled: this endpoint never contacts other hosts"
-        )
-    form = next((k for k in keywords if k in _FORMS), None)
-    return QueryShape(form, "FROM" in keywords)
 
 
 # ---------------------------------------------------------------------- negotiation
@@ -760,7 +647,7 @@ async def _sparql(request: Request) -> Response:
         query = queries[0]
         try:
             shape = inspect_query(query)
-        except _ReadOnly as err:
+        except ReadOnlyQueryError as err:
             raise _Refused(403, str(err)) from err
         except QueryError as err:
             raise _Refused(400, str(err)) from err

@@ -417,3 +417,50 @@ def test_user_relation_rule_file_is_used_and_its_id_recorded(tmp_path):
     )
     got = relations(nlp, doc, [("Organization", "Acme"), ("Organization", "Beta")])
     assert ("Beta", "partOf", "Acme", "partOf.subsidiary.v1") in got
+
+
+# -- bundled lexicons -------------------------------------------------------------------------
+
+
+def test_bundled_lexicons_are_consistent():
+    rules = RuleSet.load()
+    sector_ids = [s["id"] for s in rules.sectors]
+    assert len(sector_ids) == len(set(sector_ids))
+    assert all(s.get("broader", s["id"]) in set(sector_ids) for s in rules.sectors)
+    owner: dict[str, str] = {}
+    for s in rules.sectors:
+        for term in (s["label"], *s.get("synonyms", ())):
+            # One surface form, one sector node: a term shared by two entries splits a node.
+            assert owner.setdefault(term.lower(), s["id"]) == s["id"], term
+    names = [n.lower() for o in rules.organizations for n in (o["name"], *o.get("aliases", ()))]
+    assert len(names) == len(set(names))
+    acronyms = [a for o in rules.organizations for a in o.get("acronyms", ())]
+    assert len(acronyms) == len(set(acronyms))
+    countries = {f.lower() for c in rules.countrys for f in (c["name"], *c.get("aliases", ()))}
+    assert {o["country"].lower() for o in rules.organizations if o.get("country")} <= countries
+    titles = [t["title"].lower() for t in rules.titles]
+    assert len(titles) == len(set(titles))
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("inclusive/ADJ/JJ/amod/1 finance/NOUN/NN/ROOT/1", "inclusive finance"),
+        ("rural/ADJ/JJ/amod/1 revitalization/NOUN/NN/ROOT/1", "rural revitalization"),
+        (
+            "strategic/ADJ/JJ/amod/2 emerging/ADJ/JJ/amod/2 industries/NOUN/NNS/ROOT/2",
+            "strategic emerging industries",
+        ),
+        ("energy/NOUN/NN/compound/1 storage/NOUN/NN/ROOT/1", "energy storage"),
+        ("hydrogen/NOUN/NN/ROOT/0", None),
+        ("maritime/ADJ/JJ/amod/1 disputes/NOUN/NNS/ROOT/1", None),
+    ],
+)
+def test_policy_field_terms_are_sectors_and_ambiguous_words_alone_are_not(blank, spec, expected):
+    got = [text for typ, text, _ in mentions(blank, build(blank, spec)) if typ == "Sector"]
+    assert got == ([expected] if expected else [])
+
+
+def test_common_agency_acronym_is_an_organization(blank):
+    doc = build(blank, "METI/PROPN/NNP/nsubj/1 said/VERB/VBD/ROOT/1")
+    assert ("Organization", "METI", None) in mentions(blank, doc)

@@ -201,12 +201,6 @@ def test_lone_surrogate_is_repaired_or_a_clear_error(call):
         pass
 
 
-@pytest.mark.xfail(
-    reason="importing the submodule kg.extract (kg.graph.extract does, on its first call) "
-    "replaces the package attribute kg.extract, so the second kg.extract([...]) raises "
-    "TypeError: 'module' object is not callable",
-    strict=True,
-)
 def test_kg_extract_stays_callable():
     kg.build(["Li Keqiang visited Beijing."])
     assert callable(kg.extract)
