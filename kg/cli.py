@@ -81,6 +81,12 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _show(notes: Sequence) -> None:
+    """Print the read notes of a command that went through (a failure's message holds them)."""
+    for note in notes:
+        _err(f"kg: {note}")
+
+
 def _progress(label: str):  # type: ignore[no-untyped-def]
     """A progress callback that draws on a terminal and stays silent otherwise."""
     from rich.console import Console
@@ -128,6 +134,7 @@ def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None
 def _push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Config) -> int:
     import kg.graph
 
+    notes: list = []
     bar, update = _progress("Pushing")
     with bar:
         summary = kg.graph.push(
@@ -136,8 +143,9 @@ def _push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Co
             graph_store=graph_store,
             config=config,
             progress=update,
-            on_note=lambda n: _err(f"kg: {n}"),
+            on_note=notes.append,
         )
+    _show(notes)
     typer.echo(
         f"Wrote {summary.documents:,} documents ({summary.triples:,} triples) to {graph_store or endpoint}"
         f" in {summary.seconds:.1f} s"
@@ -167,6 +175,7 @@ def build(
     if endpoint:
         return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
+    notes: list = []
     bar, update = _progress("Building")
     with bar:
         graph = kg.graph.build(
@@ -174,10 +183,11 @@ def build(
             path=output,
             config=_config(model, workers, patterns),
             progress=update,
-            on_note=lambda n: _err(f"kg: {n}"),
+            on_note=notes.append,
         )
     summary = graph.last_summary
     graph.close()
+    _show(notes)
     _print_summary("Built", output, summary)
     return _report_notes(summary)
 
@@ -201,6 +211,7 @@ def add(
     if endpoint:
         return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
+    notes: list = []
     bar, update = _progress("Adding")
     with bar:
         graph = kg.graph.add(
@@ -208,10 +219,11 @@ def add(
             graph_dir,
             config=_config(model, workers, patterns),
             progress=update,
-            on_note=lambda n: _err(f"kg: {n}"),
+            on_note=notes.append,
         )
     summary = graph.last_summary
     graph.close()
+    _show(notes)
     _print_summary("Updated", graph_dir, summary)
     return _report_notes(summary)
 
@@ -245,11 +257,10 @@ def extract(
 
     notes: list = []
 
-    def note(n) -> None:  # type: ignore[no-untyped-def]
-        notes.append(n)
-        _err(f"kg: {n}")
-
-    count = extract_files(inputs, json_dir, config=_config(model, workers, patterns), on_note=note)
+    count = extract_files(
+        inputs, json_dir, config=_config(model, workers, patterns), on_note=notes.append
+    )
+    _show(notes)
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
     return 1 if any(n.lost for n in notes) else 0
 
@@ -304,6 +315,8 @@ def query(
             sparql = file.read_text(encoding="utf-8")
         except OSError as err:
             raise InputError(f"cannot read query file {file}: {err.strerror}") from err
+        except UnicodeDecodeError as err:
+            raise InputError(f"query file {file} is not UTF-8 text; save it as UTF-8") from err
     assert sparql is not None
     if endpoint:
         from kg.remote import query_endpoint
@@ -436,6 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("kg: interrupted")
         return 130
+    except OSError as err:  # a path the user named cannot be written or read
+        if debug:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        _err(f"kg: error: cannot use{where}: {err.strerror or err}; check the path")
+        return 2
     except Exception as err:
         # click's exceptions (typer may vendor its own click): usage errors, --help exits
         name = type(err).__name__
@@ -449,7 +468,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if debug:  # a bug, not a user mistake: say so, keep the traceback for --debug
             raise
-        _err(f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
+        _err(
+            f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
+        )
         return 2
     return result if isinstance(result, int) else 0
 

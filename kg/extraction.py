@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from spacy.language import Language
@@ -112,6 +113,9 @@ def doc_to_extraction(document: Document, doc: Doc) -> Extraction:
     return _build(document, [(doc, 0)])
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def extract_documents(
     documents: Iterable[Document],
     nlp: Language,
@@ -141,6 +145,8 @@ def extract_documents(
         index = 0
         doc: Document | None = first
         while doc is not None:
+            if _LONE_SURROGATE.search(doc.text):  # not encodable; one char each, offsets kept
+                doc = replace(doc, text=_LONE_SURROGATE.sub("\ufffd", doc.text))
             pending[index] = doc
             for offset, chunk in split_text(doc.text, size):
                 yield chunk, (index, offset)

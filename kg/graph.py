@@ -12,10 +12,12 @@ False
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +29,7 @@ from rdflib.query import Result
 from kg import store as _store
 from kg.config import Config
 from kg.errors import InputError, KGError
+from kg.fileio import atomic_path
 from kg.model import Document, Extraction
 from kg.query import run_query
 from kg.rdf import build_quads
@@ -111,6 +114,7 @@ class KnowledgeGraph:
         self.path = Path(path) if path is not None else None
         self.config = config or Config()
         self.read_only = read_only
+        self._bulk = create and self.path is not None and self.config.backend == "Oxigraph"
         self.last_summary: BuildSummary | None = None
         """What the last build/add/remove through the module functions did."""
         self.dataset: Dataset = _store.open_dataset(
@@ -148,8 +152,7 @@ class KnowledgeGraph:
 
         summary = self.add_documents(iter_documents(inputs, on_note=note), progress=progress)
         if summary.documents == 0:
-            detail = "; ".join(str(n) for n in notes[:5]) or "no .txt/.md/.html/.jsonl files found"
-            raise InputError(f"no readable input in {', '.join(map(str, inputs))}: {detail}")
+            raise InputError(_nothing_read(inputs, notes))
         return replace(summary, notes=tuple(notes))
 
     def add_documents(
@@ -162,22 +165,33 @@ class KnowledgeGraph:
         self._check_writable()
         started = time.perf_counter()
         nlp = load_pipeline(self.config.model, patterns=self.config.patterns)
-        batch: list[Extraction] = []
         n_docs = n_words = 0
         extractions = extract_documents(
             documents, nlp, batch_size=self.config.batch_size, n_process=self.config.workers
         )
-        for extraction in extractions:
-            batch.append(extraction)
-            n_docs += 1
-            n_words += len(extraction.document.text.split())
-            if len(batch) >= WRITE_BATCH:
+
+        def counted() -> Iterator[Extraction]:
+            nonlocal n_docs, n_words
+            for extraction in extractions:
+                n_docs += 1
+                n_words += len(extraction.document.text.split())
+                yield extraction
+                if progress:
+                    progress(n_docs, n_words)
+
+        if self._bulk:
+            # a store no reader sees yet (a build's staging store): Oxigraph's bulk
+            # loader, no transactions; the swap into place makes the build atomic
+            _store.bulk_write(self.dataset, counted())
+        else:
+            batch: list[Extraction] = []
+            for extraction in counted():
+                batch.append(extraction)
+                if len(batch) >= WRITE_BATCH:
+                    _store.replace_documents(self.dataset, batch)
+                    batch = []
+            if batch:
                 _store.replace_documents(self.dataset, batch)
-                batch = []
-            if progress:
-                progress(n_docs, n_words)
-        if batch:
-            _store.replace_documents(self.dataset, batch)
         if n_docs:
             self._write_build_graph(nlp)
         return self._summary(n_docs, n_words, started)
@@ -259,6 +273,7 @@ class KnowledgeGraph:
     def close(self) -> None:
         """Release the store (a graph directory can then be opened by another writer)."""
         self.dataset.close()
+        gc.collect()  # the Oxigraph store lets go of its lock files only once collected
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -313,6 +328,13 @@ class KnowledgeGraph:
         )
 
 
+def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:
+    if len(notes) == 1:
+        return f"nothing to read: {notes[0]}"
+    detail = "; ".join(str(n) for n in notes[:5]) or "no .txt/.md/.html/.jsonl files found"
+    return f"no readable input in {', '.join(map(str, inputs))}: {detail}"
+
+
 def write_outputs(graph: KnowledgeGraph, summary: BuildSummary | None = None) -> None:
     """Refresh the derived files of a graph directory: graph.trig, graph.html, build.json."""
     if graph.path is None:
@@ -321,9 +343,8 @@ def write_outputs(graph: KnowledgeGraph, summary: BuildSummary | None = None) ->
     graph.write_html(graph.path / "graph.html", title=f"kg · {graph.path.resolve().name}")
     if summary is not None:
         info = {"kg_version": __version__, "model": graph.config.model, **summary.to_dict()}
-        tmp = graph.path / ".build.json.tmp"
-        tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(graph.path / "build.json")
+        with atomic_path(graph.path / "build.json") as tmp:
+            tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def build(
@@ -357,14 +378,15 @@ def build(
         try:
             # build in a fresh store beside the live one, then swap it in
             fresh = KnowledgeGraph(staging, config=config, create=True)
-            summary = _fill(fresh, texts, files, progress, on_note)
+            with _closed_on_error(fresh):
+                summary = _fill(fresh, texts, files, progress, on_note)
             fresh.close()
-            del fresh
             _store.swap_in(graph_dir, staging)
         finally:
             _store.discard(staging)
         graph = KnowledgeGraph(graph_dir, config=config)
-        write_outputs(graph, summary)
+        with _closed_on_error(graph):
+            write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
@@ -387,8 +409,9 @@ def add(
     with _store.write_lock(graph_dir):
         _store.recover(graph_dir)
         graph = KnowledgeGraph(graph_dir, config=config)
-        summary = graph.add_files(inputs, progress=progress, on_note=on_note)
-        write_outputs(graph, summary)
+        with _closed_on_error(graph):
+            summary = graph.add_files(inputs, progress=progress, on_note=on_note)
+            write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
@@ -400,10 +423,21 @@ def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
     with _store.write_lock(graph_dir):
         _store.recover(graph_dir)
         graph = KnowledgeGraph(graph_dir)
-        summary = graph.remove_document(*doc_ids)
-        write_outputs(graph, summary)
+        with _closed_on_error(graph):
+            summary = graph.remove_document(*doc_ids)
+            write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
+
+
+@contextmanager
+def _closed_on_error(graph: KnowledgeGraph) -> Iterator[None]:
+    """Release the store if the block fails, so the caller can open it again."""
+    try:
+        yield
+    except BaseException:
+        graph.close()
+        raise
 
 
 def _require_graph_dir(graph_dir: Path) -> None:
@@ -441,9 +475,10 @@ def extract_files(
         documents, nlp, batch_size=config.batch_size, n_process=config.workers
     ):
         name = x.document.id.replace("/", "__") + ".json"
-        tmp = out / f".{name}.tmp"
-        tmp.write_text(json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
-        tmp.replace(out / name)
+        with atomic_path(out / name) as tmp:
+            tmp.write_text(
+                json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8"
+            )
         count += 1
     if count == 0:
         raise InputError(f"no readable input in {', '.join(map(str, inputs))}")

@@ -32,6 +32,7 @@ import networkx as nx
 import numpy as np
 
 from kg.errors import InputError
+from kg.fileio import atomic_path
 from kg.model import ENTITY_TYPES, PREDICATES
 
 __all__ = [
@@ -508,9 +509,8 @@ def write_html(
     page = render_html(sub.graph, title=title, layout=layout, note=sub.note)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return HtmlSummary(
         nodes_drawn=sub.graph.number_of_nodes(),
         edges_drawn=sub.graph.number_of_edges(),

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import rdflib.plugins.sparql
+from oxrdflib import OxigraphStore
 from rdflib import XSD, BNode, Dataset, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
@@ -179,8 +180,11 @@ def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None
     False
     """
     check_query(query)
-    init = {k: _as_term(v) for k, v in (bindings or {}).items()}
+    init = {k.lstrip("?$"): _as_term(v) for k, v in (bindings or {}).items()}
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never dereference FROM <iri>
+    if init and isinstance(ds.store, OxigraphStore):
+        # Oxigraph substitutes only projected variables; a VALUES block binds any
+        query, init = with_values(query, init), {}
     try:
         return ds.query(query, initNs=PREFIXES, initBindings=init)
     except RecursionError as err:
@@ -188,6 +192,48 @@ def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None
     except Exception as err:  # the engines raise SyntaxError, ParseException, ValueError...
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise QueryError(f"SPARQL error: {message}") from err
+
+
+_UNSAFE_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def with_values(query: str, bindings: Mapping[str, Identifier]) -> str:
+    """The query with ``bindings`` joined as a ``VALUES`` block at the top of its WHERE clause.
+
+    The values are written by rdflib's term serializer (``Literal.n3()``), so
+    any text stays a literal; IRIs with characters an IRI cannot hold are refused.
+
+    >>> print(with_values("SELECT ?e WHERE { ?e ?p ?name }", {"name": Literal('Li "K"')}))
+    SELECT ?e WHERE { VALUES (?name) { ("Li \\"K\\"") } ?e ?p ?name }
+    """
+    names = sorted(bindings)
+    for name in names:
+        if not re.fullmatch(r"\w+", name):
+            raise QueryError(f"cannot bind {name!r}: not a SPARQL variable name")
+    cells = []
+    for name in names:
+        term = bindings[name]
+        if isinstance(term, BNode):
+            raise QueryError(f"cannot bind ?{name} to a blank node")
+        if isinstance(term, URIRef) and _UNSAFE_IRI.search(str(term)):
+            raise QueryError(f"cannot bind ?{name}: {str(term)!r} is not a valid IRI")
+        cells.append(term.n3())
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(cells)}) }}"
+    skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
+    tokens = [(m.lastgroup, m.group().upper(), m.end()) for m in _TOKEN.finditer(skeleton)]
+    where = next((i for i, t in enumerate(tokens) if t[0] == "word" and t[1] == "WHERE"), None)
+    opens = [i for i, t in enumerate(tokens) if t[1] == "{"]
+    if where is not None:
+        brace = next((i for i in opens if i > where), None)
+    else:
+        form = next((t[1] for t in tokens if t[1] in _FORMS), None)
+        brace = (
+            opens[1] if form == "CONSTRUCT" and len(opens) > 1 else (opens[0] if opens else None)
+        )
+    if brace is None:
+        raise QueryError("bindings need a query with a WHERE clause")
+    at = tokens[brace][2]
+    return query[:at] + block + query[at:]
 
 
 def _as_term(value: Any) -> Identifier:

@@ -27,6 +27,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import StoreError
+from kg.fileio import atomic_path, remove_stale_temporaries
 from kg.model import Extraction
 from kg.rdf import DOC_PREFIX, Quad, document_id, document_iri, extraction_quads
 from kg.vocab import BUILD_GRAPH, PREFIXES
@@ -96,10 +97,10 @@ def open_dataset(
             )
         try:
             inner = ox.Store.read_only(str(store_path)) if read_only else ox.Store(str(store_path))
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             raise StoreError(
                 f"cannot open the store in {path} ({err}); if another kg command is writing it, "
-                "wait for it to finish"
+                "wait for it to finish, else rebuild it with kg build"
             ) from err
         ds = Dataset(store=OxigraphStore(store=inner))
     for prefix, namespace in PREFIXES.items():
@@ -174,6 +175,26 @@ def replace_documents(ds: Dataset, extractions: Sequence[Extraction]) -> None:
     _replace_graphs(ds, graphs, (q for x in extractions for q in extraction_quads(x)))
 
 
+def bulk_write(ds: Dataset, extractions: Iterable[Extraction]) -> None:
+    """Load new documents with Oxigraph's bulk loader (not transactional: fresh stores only)."""
+    inner = oxigraph_store(ds)
+    if inner is None:
+        for x in extractions:
+            replace_documents(ds, [x])
+        return
+    default = ox.DefaultGraph()
+
+    def quads() -> Iterator[ox.Quad]:
+        for x in extractions:
+            for quad in extraction_quads(x):
+                q = to_ox_quad(quad)
+                yield q
+                yield ox.Quad(q.subject, q.predicate, q.object, default)
+
+    inner.bulk_extend(quads())
+    inner.flush()
+
+
 def remove_documents(ds: Dataset, doc_ids: Sequence[str]) -> list[str]:
     """Drop these documents' graphs (and so what only they supported); returns the ids missing."""
     present = set(document_ids(ds))
@@ -230,10 +251,8 @@ def dump(ds: Dataset, path: Path | str | None, fmt: str = "trig") -> bytes | Non
     )
     if path is None:
         return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    ox.serialize(quads, str(tmp), format=rdf_format, prefixes=prefixes)
-    os.replace(tmp, target)
+    with atomic_path(path) as tmp:
+        ox.serialize(quads, str(tmp), format=rdf_format, prefixes=prefixes)
     return None
 
 
@@ -272,6 +291,7 @@ def recover(graph_dir: Path) -> None:
         olds = olds[:-1]
     for leftover in [*olds, *graph_dir.glob(".store-new-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
+    remove_stale_temporaries(graph_dir)
 
 
 def new_staging_dir(graph_dir: Path) -> Path:

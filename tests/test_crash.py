@@ -395,11 +395,6 @@ def test_build_killed_between_the_two_renames_reads_and_recovers(corpus, base_gr
     assert not list(graph_dir.glob(".store-*"))
 
 
-@pytest.mark.xfail(
-    reason="a kill while graph.trig is written leaves .graph.trig.tmp-PID behind for good: "
-    "recover() removes only stale stores, and each writer's temp name has its own pid",
-    strict=True,
-)
 def test_the_next_writer_removes_temp_files_a_killed_one_left(corpus, tmp_path):
     graph_dir = tmp_path / "graph"
     shutil.copytree(corpus["base"], graph_dir)

@@ -185,11 +185,6 @@ def test_build_repairs_lone_surrogates():
     assert "\ufffd" in text and "\ud800" not in text
 
 
-@pytest.mark.xfail(
-    reason="kg.extract (and add_documents) pass text to spaCy without kg.read's repair: "
-    "a lone surrogate raises UnicodeEncodeError instead of becoming U+FFFD like kg.build",
-    strict=True,
-)
 @pytest.mark.parametrize("call", ["extract", "add_documents"])
 def test_lone_surrogate_is_repaired_or_a_clear_error(call):
     try:

@@ -189,11 +189,6 @@ def test_unreadable_query_file_is_one_line(cli, graph_dir, tmp_path):
         assert "cannot read query file" in one_error_line(err)
 
 
-@pytest.mark.xfail(
-    reason="kg query -f reads the file as UTF-8 and catches only OSError: a Latin-1 or "
-    "UTF-16 query file escapes as 'internal error: UnicodeDecodeError'",
-    strict=True,
-)
 @pytest.mark.parametrize("data", [b'ASK { ?s ?p "caf\xe9" }', b"\xff\xfeA\x00S\x00K\x00"])
 def test_query_file_that_is_not_utf8_is_one_line(cli, graph_dir, tmp_path, data):
     path = tmp_path / "q.rq"
@@ -224,10 +219,6 @@ def test_failed_build_over_a_graph_keeps_the_old_graph(cli, graph_dir, tmp_path)
     assert not list(graph_dir.glob(".store-*"))
 
 
-@pytest.mark.xfail(
-    reason="a nonexistent input prints two lines: the skip note and an error repeating it",
-    strict=True,
-)
 def test_nonexistent_input_is_exit_2_and_one_line(cli, tmp_path):
     code, _, err = cli("build", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "g"))
     assert code == 2
@@ -270,11 +261,6 @@ def test_usage_error_does_not_claim_to_be_an_internal_error(cli, args):
     assert "--debug for the traceback" not in err
 
 
-@pytest.mark.xfail(
-    reason="OSError from an unwritable output path escapes as 'internal error' "
-    "(store.dump, html.write_html, html.write_graphml, extract_files, build's mkdir)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "command",
     [
@@ -305,11 +291,6 @@ def test_unwritable_output_path_is_one_line(cli, graph_dir, tmp_path, command):
     assert not [p.name for p in tmp_path.rglob("*tmp*")], "a failed write left a temp file"
 
 
-@pytest.mark.xfail(
-    reason="a damaged store (garbage CURRENT file) escapes as RuntimeError 'internal error' "
-    "from open_dataset; it should be a StoreError naming the directory",
-    strict=True,
-)
 def test_damaged_store_is_a_store_error(cli, tmp_path):
     (tmp_path / "g" / "store").mkdir(parents=True)
     (tmp_path / "g" / "store" / "CURRENT").write_text("garbage\n", encoding="utf-8")
@@ -319,12 +300,6 @@ def test_damaged_store_is_a_store_error(cli, tmp_path):
     assert line.startswith("kg: error: ") and str(tmp_path / "g") in line
 
 
-@pytest.mark.xfail(
-    reason="kg.graph.add/remove/build do not close the KnowledgeGraph they opened when the "
-    "write fails, so the store stays locked in this process until garbage collection and "
-    "the next write through the API fails with 'cannot open the store'",
-    strict=True,
-)
 def test_failed_api_write_releases_the_store(graph_dir, tmp_path):
     import kg.graph
 
@@ -538,12 +513,6 @@ def test_read_only_graph_refuses_writes():
             graph.add_extractions([_extraction("Li")])
 
 
-@pytest.mark.xfail(
-    reason="Oxigraph applies bindings (substitutions) only to projected variables: binding "
-    "?name in 'SELECT ?e WHERE { ?e skos:prefLabel ?name }' raises QueryError, while the "
-    "Memory backend (rdflib initBindings) answers",
-    strict=True,
-)
 def test_bindings_work_for_variables_not_in_the_projection(memory_graph):
     query = "SELECT ?e WHERE { ?e skos:prefLabel ?name }"
     expected = [str(r[0]) for r in memory_graph.query(query, bindings={"name": "Li Keqiang"})]
