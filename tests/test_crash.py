@@ -399,7 +399,7 @@ def test_the_next_writer_removes_temp_files_a_killed_one_left(corpus, tmp_path):
     graph_dir = tmp_path / "graph"
     shutil.copytree(corpus["base"], graph_dir)
     # what a kill during write_outputs leaves (seen with kill_when(..., outputs_rewritten))
-    for name in (".graph.trig.tmp-999999", "graph.html.tmp", ".build.json.tmp"):
+    for name in (".graph.trig.tmp-999999", ".graph.html.tmp-999999", ".build.json.tmp-999999"):
         (graph_dir / name).write_text("half written", encoding="utf-8")
     result = run_kg("remove", "base000", "-g", str(graph_dir))
     assert result.returncode == 0, result.stderr
