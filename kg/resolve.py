@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from kg.model import Document, Entity, Extraction, Mention, Relation
+from kg.pipeline import LEXICON_NAMES
 
 _DETERMINERS = ("the ", "a ", "an ")
 _FUNCTION_WORDS = frozenset("the a an of for and or on in to at by with from".split())
@@ -389,6 +390,10 @@ def _entities(
                     aliases.append(form)
         lex = [m.key for m in ms if m.key and m.type == typ]
         key = f"{typ}/{lex[0]}" if lex else f"{typ}/{normalise_name(name)}"
+        preferred = LEXICON_NAMES.get(key)
+        if preferred and preferred != name:
+            aliases = [a for a in [name, *aliases] if a != preferred]
+            name = preferred
         roles = tuple(dict.fromkeys(m.role for m in ms if m.role))
         eid = f"e{k}"
         for m in ms:
