@@ -131,6 +131,19 @@ def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None
     return Config(model=model, workers=workers, patterns=tuple(patterns or ()))
 
 
+def _write(label: str, verb: str, where: Path, call, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
+    """Run a graph-writing call with a progress display, then print its notes and summary."""
+    notes: list = []
+    bar, update = _progress(label)
+    with bar:
+        graph = call(*args, progress=update, on_note=notes.append, **kwargs)
+    summary = graph.last_summary
+    graph.close()
+    _show(notes)
+    _print_summary(verb, where, summary)
+    return _report_notes(summary)
+
+
 def _push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Config) -> int:
     import kg.graph
 
@@ -175,21 +188,10 @@ def build(
     if endpoint:
         return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
-    notes: list = []
-    bar, update = _progress("Building")
-    with bar:
-        graph = kg.graph.build(
-            files=inputs,
-            path=output,
-            config=_config(model, workers, patterns),
-            progress=update,
-            on_note=notes.append,
-        )
-    summary = graph.last_summary
-    graph.close()
-    _show(notes)
-    _print_summary("Built", output, summary)
-    return _report_notes(summary)
+    config = _config(model, workers, patterns)
+    return _write(
+        "Building", "Built", output, kg.graph.build, files=inputs, path=output, config=config
+    )
 
 
 @app.command()
@@ -211,21 +213,8 @@ def add(
     if endpoint:
         return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
 
-    notes: list = []
-    bar, update = _progress("Adding")
-    with bar:
-        graph = kg.graph.add(
-            inputs,
-            graph_dir,
-            config=_config(model, workers, patterns),
-            progress=update,
-            on_note=notes.append,
-        )
-    summary = graph.last_summary
-    graph.close()
-    _show(notes)
-    _print_summary("Updated", graph_dir, summary)
-    return _report_notes(summary)
+    config = _config(model, workers, patterns)
+    return _write("Adding", "Updated", graph_dir, kg.graph.add, inputs, graph_dir, config=config)
 
 
 @app.command()
