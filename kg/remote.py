@@ -232,6 +232,11 @@ def replace_graph(
         )
         return
     update = insert_data(graph_iri, _ntriples(data, content_type))
+    _post_update(endpoint, update, timeout)
+
+
+def _post_update(endpoint: str, update: str, timeout: float) -> None:
+    """Send one SPARQL Update request (SPARQL 1.1 Protocol, direct POST)."""
     _request(
         endpoint,
         method="POST",
@@ -271,13 +276,7 @@ def drop_graph(
             raise
         return
     update = f"DROP SILENT GRAPH <{_check_iri(graph_iri)}>"
-    _request(
-        endpoint,
-        method="POST",
-        data=update.encode("utf-8"),
-        headers={"Content-Type": "application/sparql-update"},
-        timeout=timeout,
-    )
+    _post_update(endpoint, update, timeout)
 
 
 def push_quads(
