@@ -13,14 +13,27 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 QUERIES = ROOT / "queries"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev"
+TRAIN_SET = ROOT.parent / "shared" / "eval" / "train"
 
 
 def run_kg(
-    *args: str, cwd: Path | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the real ``kg`` console script in a child process; returns the finished process."""
+    """Run the real ``kg`` console script in a child process; returns the finished process.
+
+    ``env`` adds to (or overrides) the inherited environment.
+    """
     kg_bin = Path(sys.executable).with_name("kg")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "NO_COLOR": "1",
+        "COLUMNS": "120",
+        **(env or {}),
+    }
     return subprocess.run(
         [str(kg_bin), *args],
         capture_output=True,
