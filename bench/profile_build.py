@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 STAGES: dict[str, tuple[str, str]] = {
-    "read: iter_documents": ("kg/read.py", "_file_documents"),
+    "read: iter_documents": ("kg/read/paths.py", "_file_documents"),
     "pipeline: load_pipeline": ("kg/pipeline.py", "load_pipeline"),
     "spaCy: Language.pipe (whole nlp.pipe incl. kg components)": ("spacy/language.py", "pipe"),
     "kg_entities component (__call__)": ("kg/pipeline.py", "__call__#entities"),
