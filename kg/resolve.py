@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from kg.model import Document, Entity, Extraction, Mention, Relation
-from kg.pipeline import LEXICON_NAMES
 
 _DETERMINERS = ("the ", "a ", "an ")
 _FUNCTION_WORDS = frozenset("the a an of for and or on in to at by with from".split())
@@ -141,8 +141,15 @@ def _canonical(mentions: Sequence[Mention], typ: str) -> str:
     return best
 
 
+_NO_NAMES: Mapping[str, str] = MappingProxyType({})
+
+
 def resolve(
-    document: Document, mentions: Sequence[Mention], relations: Sequence[Relation]
+    document: Document,
+    mentions: Sequence[Mention],
+    relations: Sequence[Relation],
+    *,
+    names: Mapping[str, str] = _NO_NAMES,
 ) -> Extraction:
     """Merge mentions into entities and lift relations to entity level.
 
@@ -150,6 +157,9 @@ def resolve(
         document: The document the mentions come from.
         mentions: Mentions in text order.
         relations: Relations between mention ids.
+        names: Entity key → preferred name from the lexicon
+            (:func:`kg.pipeline.lexicon_names`); such an entity is named by it in every
+            document.
 
     Returns:
         An :class:`Extraction` with entities (``e1``... in order of first mention)
@@ -168,7 +178,7 @@ def resolve(
     merger.merge_persons()
     merger.merge_policies()
     groups = merger.attach_anaphors(merger.groups())
-    entities, entity_of = _entities(document.text, mentions, groups)
+    entities, entity_of = _entities(document.text, mentions, groups, names)
     return Extraction(document, tuple(entities), _lift(relations, entities, entity_of))
 
 
@@ -365,7 +375,7 @@ class _Merger:
 
 
 def _entities(
-    text: str, mentions: Sequence[Mention], groups: dict[int, list[int]]
+    text: str, mentions: Sequence[Mention], groups: dict[int, list[int]], names: Mapping[str, str]
 ) -> tuple[list[Entity], dict[str, str]]:
     """One :class:`Entity` per group, numbered in order of first mention."""
     ordered = sorted(groups.values(), key=lambda idx: min(mentions[i].start for i in idx))
@@ -390,7 +400,7 @@ def _entities(
                     aliases.append(form)
         lex = [m.key for m in ms if m.key and m.type == typ]
         key = f"{typ}/{lex[0]}" if lex else f"{typ}/{normalise_name(name)}"
-        preferred = LEXICON_NAMES.get(key)
+        preferred = names.get(key)
         if preferred and preferred != name:
             aliases = [a for a in [name, *aliases] if a != preferred]
             name = preferred
