@@ -28,7 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.html import DEFAULT_MAX_NODES, write_gexf, write_graphml, write_html
+from kg.views import DEFAULT_MAX_NODES, write_gexf, write_graphml, write_html
 
 TYPES = ("Person", "Organization", "Policy", "Sector", "Location")
 WEIGHTS = (3, 3, 2, 1, 1)

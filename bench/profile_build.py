@@ -30,8 +30,8 @@ STAGES: dict[str, tuple[str, str]] = {
     "graph: _write_build_graph": ("kg/graph.py", "_write_build_graph"),
     "graph: write_outputs (trig + html + json)": ("kg/graph.py", "write_outputs"),
     "store: dump (graph.trig)": ("kg/store.py", "dump"),
-    "network: to_networkx": ("kg/network.py", "to_networkx"),
-    "html: write_html": ("kg/html.py", "write_html"),
+    "network: to_networkx": ("kg/views/network.py", "to_networkx"),
+    "html: write_html": ("kg/views/html.py", "write_html"),
 }
 
 

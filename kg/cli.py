@@ -336,9 +336,9 @@ def export(
         raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     with KnowledgeGraph(graph_dir, read_only=True) as graph:
         if fmt in ("graphml", "gexf"):
-            from kg import html
+            from kg.views import write_gexf, write_graphml
 
-            writer = html.write_graphml if fmt == "graphml" else html.write_gexf
+            writer = write_graphml if fmt == "graphml" else write_gexf
             if str(output) == "-":
                 raise InputError(f"--format {fmt} writes a file; give -o FILE")
             writer(graph.to_networkx(), output)

@@ -250,13 +250,13 @@ class KnowledgeGraph:
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The entity graph as a networkx ``MultiDiGraph`` (see docs/ARCHITECTURE.md)."""
-        from kg.network import to_networkx
+        from kg.views import to_networkx
 
         return to_networkx(self.dataset)
 
     def write_html(self, path: str | Path, **options: Any) -> Any:
-        """Write the interactive HTML view (options as :func:`kg.html.write_html`)."""
-        from kg.html import write_html
+        """Write the interactive HTML view (options as :func:`kg.views.write_html`)."""
+        from kg.views import write_html
 
         return write_html(self.to_networkx(), path, **options)
 

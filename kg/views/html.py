@@ -1,0 +1,277 @@
+"""Interactive HTML views of the graph, and GraphML/GEXF exports for other tools.
+
+The view is one self-contained file: vis-network (the copy shipped inside pyvis) and
+our own template, script and style are inlined, and the graph travels as JSON in a
+``<script type="application/json">`` element. The page makes no network request.
+Node and edge data are emitted directly rather than through ``pyvis.Network``,
+whose edge-by-edge construction is superlinear and whose template loads CDNs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kg.fileio import atomic_path
+from kg.model import ENTITY_TYPES, PREDICATES
+from kg.views.layout import node_positions
+from kg.views.select import DEFAULT_MAX_NODES, Subgraph, select_subgraph
+
+__all__ = ["HtmlSummary", "render_html", "script_json", "write_html"]
+
+MAX_EVIDENCE = 25
+"""Evidence sentences embedded per entity or relation; the panel says how many more exist."""
+
+PHYSICS_MAX_NODES = 1000
+"""Above this many entities the page draws a precomputed layout with physics off."""
+
+#: Colour (fill, border) and vis-network shape per entity type; shapes that keep the
+#: label outside the node so that ``value`` can size them.
+TYPE_STYLE: dict[str, tuple[str, str, str]] = {
+    "Person": ("#4e79a7", "#2f4b68", "dot"),
+    "Organization": ("#f28e2b", "#a65d15", "square"),
+    "Policy": ("#59a14f", "#376631", "diamond"),
+    "Sector": ("#b07aa1", "#75506b", "hexagon"),
+    "Location": ("#e15759", "#9b3133", "triangle"),
+}
+_OTHER_STYLE = ("#bab0ac", "#7a716d", "dot")
+
+_SCRIPT_UNSAFE = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+
+
+@dataclass(frozen=True)
+class HtmlSummary:
+    """What :func:`write_html` drew.
+
+    Attributes:
+        nodes_drawn: Entities in the page.
+        edges_drawn: Relations in the page.
+        nodes_omitted: Entities of the input graph left out (focus, types or the cap).
+        note: The sentence shown at the top of the page about what was left out ("" if none).
+    """
+
+    nodes_drawn: int
+    edges_drawn: int
+    nodes_omitted: int
+    note: str
+
+
+def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int]:
+    items = list(items or ())
+    out = []
+    for ev in items[:MAX_EVIDENCE]:
+        row: dict[str, Any] = {
+            "document": str(ev.get("document", "")),
+            "sentence": str(ev.get("sentence", "")),
+        }
+        if with_offsets and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int):
+            row["start"], row["end"] = ev["start"], ev["end"]
+        out.append(row)
+    return out, max(0, len(items) - MAX_EVIDENCE)
+
+
+def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]:
+    g = sub.graph
+    index = {n: i for i, n in enumerate(g)}
+    use_layout = layout if layout is not None else g.number_of_nodes() > PHYSICS_MAX_NODES
+    # Physics starts from the precomputed layout too, so it settles in a few dozen steps.
+    positions = node_positions(g)
+    nodes = []
+    type_counts: Counter[str] = Counter()
+    for n, d in g.nodes(data=True):
+        kind = str(d.get("type") or "Other")
+        type_counts[kind] += 1
+        evidence, more = _evidence(d.get("evidence"), with_offsets=True)
+        mentions = int(d.get("mentions") or 0)
+        row: dict[str, Any] = {
+            "id": index[n],
+            "iri": str(n),
+            "label": str(d.get("label") or n),
+            "type": kind,
+            "aliases": [str(a) for a in d.get("aliases") or ()],
+            "mentions": mentions,
+            "value": mentions or g.degree(n),
+            "documents": [str(x) for x in d.get("documents") or ()],
+            "evidence": evidence,
+            "more": more,
+        }
+        if n in positions:
+            row["x"], row["y"] = positions[n]
+        nodes.append(row)
+    edges = []
+    pred_counts: Counter[str] = Counter()
+    for i, (u, v, k, d) in enumerate(g.edges(keys=True, data=True)):
+        pred = str(d.get("predicate") or k)
+        pred_counts[pred] += 1
+        evidence, more = _evidence(d.get("evidence"), with_offsets=False)
+        edges.append(
+            {
+                "id": i,
+                "from": index[u],
+                "to": index[v],
+                "predicate": pred,
+                "rules": [str(r) for r in d.get("rules") or ()],
+                "evidence": evidence,
+                "more": more,
+            }
+        )
+    order = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    types = []
+    for kind in sorted(type_counts, key=lambda t: (order.get(t, len(order)), t)):
+        fill, border, shape = TYPE_STYLE.get(kind, _OTHER_STYLE)
+        types.append(
+            {
+                "name": kind,
+                "color": fill,
+                "border": border,
+                "shape": shape,
+                "count": type_counts[kind],
+            }
+        )
+    porder = {p: i for i, p in enumerate(PREDICATES)}
+    predicates = [
+        {"name": p, "count": pred_counts[p]}
+        for p in sorted(pred_counts, key=lambda p: (porder.get(p, len(porder)), p))
+    ]
+    n_nodes, n_edges = len(nodes), len(edges)
+    return {
+        "title": title,
+        "note": sub.note,
+        "summary": f"{n_nodes:,} entities · {n_edges:,} relations",
+        "types": types,
+        "predicates": predicates,
+        "nodes": nodes,
+        "edges": edges,
+        "options": {
+            "physics": not use_layout and n_nodes > 0,
+            # Fewer layout iterations as graphs grow, so the page settles in seconds.
+            "iterations": 100 if n_nodes <= 300 else 60,
+            "smooth": n_edges <= 1000,
+        },
+    }
+
+
+def _asset(*parts: str) -> str:
+    return resources.files("kg.views").joinpath("static", *parts).read_text(encoding="utf-8")
+
+
+def _vis_asset(name: str) -> str:
+    # pyvis ships vis-network 9.1.2 (Apache-2.0 OR MIT, header kept) in its package data.
+    path = resources.files("pyvis").joinpath("templates", "lib", "vis-9.1.2", name)
+    return path.read_text(encoding="utf-8")
+
+
+def _inline(text: str, tag: str) -> str:
+    # An inlined script or style must not contain its own end tag.
+    return re.sub(rf"</(?={tag})", r"<\\/", text, flags=re.IGNORECASE)
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``<``, ``>``, ``&``, U+2028/9).
+
+    >>> script_json({"s": "</script><b>&"})
+    '{"s": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    for raw, escaped in _SCRIPT_UNSAFE:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def render_html(
+    graph: nx.MultiDiGraph,
+    *,
+    title: str = "kg",
+    layout: bool | None = None,
+    note: str = "",
+) -> str:
+    """The self-contained page for all of ``graph`` (choose a part with :func:`select_subgraph`).
+
+    Args:
+        graph: A graph following the networkx contract.
+        title: Page title and heading (shown as text).
+        layout: Precompute positions in Python (True), lay out in the browser (False), or
+            decide by size (None).
+        note: A sentence shown at the top of the page (what was left out).
+
+    >>> page = render_html(nx.MultiDiGraph(), title="<empty>")
+    >>> "<title>&lt;empty&gt;</title>" in page, 'src="http' in page
+    (True, False)
+    """
+    sub = Subgraph(graph=graph, nodes_omitted=0, note=note)
+    data = _page_data(sub, title, layout)
+    parts = {
+        "__KG_TITLE__": html.escape(title),
+        "__KG_VIS_CSS__": _inline(_vis_asset("vis-network.css"), "style"),
+        "__KG_CSS__": _inline(_asset("view.css"), "style"),
+        "__KG_DATA__": script_json(data),
+        "__KG_VIS_JS__": _inline(_vis_asset("vis-network.min.js"), "script"),
+        "__KG_JS__": _inline(_asset("view.js"), "script"),
+    }
+    # One pass, so inlined text is never scanned for placeholders.
+    return re.sub("|".join(parts), lambda m: parts[m.group(0)], _asset("view.html"))
+
+
+def write_html(
+    graph: nx.MultiDiGraph,
+    path: str | Path,
+    *,
+    focus: str | None = None,
+    depth: int = 1,
+    types: Sequence[str] = (),
+    max_nodes: int = DEFAULT_MAX_NODES,
+    title: str = "kg",
+    layout: bool | None = None,
+) -> HtmlSummary:
+    """Write an interactive, offline, self-contained view of ``graph`` (or part of it).
+
+    Args:
+        graph: A graph following the networkx contract (:func:`kg.views.network.to_networkx`).
+        path: The ``.html`` file to write (parent folders are created).
+        focus: IRI, label or alias of an entity to centre on (case-insensitive).
+        depth: Steps from ``focus`` to include.
+        types: Entity types to keep (all when empty).
+        max_nodes: Cap on entities drawn; the most connected are kept and the page says so.
+        title: Page title.
+        layout: Precompute positions (True), browser physics (False), or by size (None).
+
+    Returns:
+        An :class:`HtmlSummary` of what was drawn.
+
+    Raises:
+        InputError: Unknown focus or type, or bad depth or cap.
+
+    >>> import tempfile
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("urn:x", label="MIIT", type="Organization", mentions=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_html(g, Path(tmp) / "v.html")
+    HtmlSummary(nodes_drawn=1, edges_drawn=0, nodes_omitted=0, note='')
+    """
+    sub = select_subgraph(graph, focus=focus, depth=depth, types=types, max_nodes=max_nodes)
+    page = render_html(sub.graph, title=title, layout=layout, note=sub.note)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return HtmlSummary(
+        nodes_drawn=sub.graph.number_of_nodes(),
+        edges_drawn=sub.graph.number_of_edges(),
+        nodes_omitted=sub.nodes_omitted,
+        note=sub.note,
+    )
