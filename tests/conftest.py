@@ -17,23 +17,11 @@ TRAIN_SET = ROOT.parent / "shared" / "eval" / "train"
 
 
 def run_kg(
-    *args: str,
-    cwd: Path | None = None,
-    timeout: float = 300,
-    env: dict[str, str] | None = None,
+    *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
-    """Run the real ``kg`` console script in a child process; returns the finished process.
-
-    ``env`` adds to (or overrides) the inherited environment.
-    """
+    """Run the real ``kg`` console script in a child process; returns the finished process."""
     kg_bin = Path(sys.executable).with_name("kg")
-    env = {
-        **os.environ,
-        "PYTHONWARNINGS": "ignore",
-        "NO_COLOR": "1",
-        "COLUMNS": "120",
-        **(env or {}),
-    }
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "NO_COLOR": "1", "COLUMNS": "120"}
     return subprocess.run(
         [str(kg_bin), *args],
         capture_output=True,

@@ -23,9 +23,6 @@ from conftest import DEV_SET, EXAMPLES, ROOT, TRAIN_SET, run_kg
 GOLDEN = ROOT / "tests" / "golden" / "extract"
 SETS = {"examples": EXAMPLES, "dev": DEV_SET, "train": TRAIN_SET}
 RECORD = os.environ.get("KG_RECORD_GOLDEN") == "1"
-# Candidate selection still depends on Python's hash seed (issue 12); until that is
-# fixed, the output is pinned for one seed.
-HASH_SEED = "0"
 
 
 def _input(name: str, source: Path, tmp: Path) -> Path:
@@ -44,13 +41,7 @@ def _input(name: str, source: Path, tmp: Path) -> Path:
 def extract_set(name: str, source: Path, tmp: Path) -> dict[str, bytes]:
     """``kg extract`` output of one set: file name → bytes."""
     out = tmp / "out"
-    result = run_kg(
-        "extract",
-        str(_input(name, source, tmp)),
-        "--json-dir",
-        str(out),
-        env={"PYTHONHASHSEED": HASH_SEED},
-    )
+    result = run_kg("extract", str(_input(name, source, tmp)), "--json-dir", str(out))
     assert result.returncode == 0, result.stderr
     return {p.name: p.read_bytes() for p in sorted(out.glob("*.json"))}
 
