@@ -17,8 +17,6 @@ Counts are summed over documents (micro average).
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,48 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.model import ENTITY_TYPES, PREDICATES, Document
+from kg.text import content_words, normalise_name
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
 MODES: tuple[str, ...] = ("strict", "relaxed")
 """The two matching modes of GOLD_FORMAT.md."""
-
-_DETERMINERS = ("the", "a", "an")
-_STOPWORDS = frozenset(
-    "the a an of for and or in on to with by at from as its their this that these those "
-    "into under over about".split()
-)
-_POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019])$|['\u2019]$")
-
-
-def normalise_surface(text: str) -> str:
-    """Normalise a surface form for strict matching.
-
-    Casefold, strip leading determiners and a trailing possessive, turn
-    punctuation into spaces and collapse whitespace.
-
-    >>> normalise_surface("the State Council\u2019s")
-    'state council'
-    >>> normalise_surface("  Single-Window ")
-    'single window'
-    """
-    text = unicodedata.normalize("NFKC", text).strip().casefold()
-    text = _POSSESSIVE.sub(lambda m: "s" if m.group(0)[0] == "s" else "", text)
-    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
-    words = text.split()
-    while words and words[0] in _DETERMINERS:
-        words = words[1:]
-    return " ".join(words)
-
-
-def content_words(text: str) -> frozenset[str]:
-    """The set of content words of a surface form (for relaxed matching).
-
-    >>> sorted(content_words("the negative list for market access"))
-    ['access', 'list', 'market', 'negative']
-    """
-    return frozenset(w for w in normalise_surface(text).split() if w not in _STOPWORDS)
 
 
 def _forms(entity: dict[str, Any]) -> list[str]:
@@ -77,8 +40,8 @@ def _forms(entity: dict[str, Any]) -> list[str]:
 def _strict_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if a.get("type") != b.get("type"):
         return False
-    na = {normalise_surface(f) for f in _forms(a)} - {""}
-    nb = {normalise_surface(f) for f in _forms(b)} - {""}
+    na = {normalise_name(f, punctuation=True) for f in _forms(a)} - {""}
+    nb = {normalise_name(f, punctuation=True) for f in _forms(b)} - {""}
     return bool(na & nb)
 
 

