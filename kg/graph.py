@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from rdflib.query import Result
 
 from kg import store as _store
 from kg.config import Config
-from kg.errors import InputError, KGError
+from kg.errors import InputError, KGError, StoreError
 from kg.fileio import atomic_path
 from kg.model import Document, Extraction
 from kg.query import run_query
@@ -110,6 +111,7 @@ class KnowledgeGraph:
         config: Config | None = None,
         read_only: bool = False,
         create: bool = False,
+        _lock: _store.WriterLock | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.config = config or Config()
@@ -117,9 +119,33 @@ class KnowledgeGraph:
         self._bulk = create and self.path is not None and self.config.backend == "Oxigraph"
         self.last_summary: BuildSummary | None = None
         """What the last build/add/remove through the module functions did."""
-        self.dataset: Dataset = _store.open_dataset(
-            self.path, backend=self.config.backend, read_only=read_only, create=create
-        )
+        self._closed: str | None = None
+        self._lock = _lock
+        if self.path is not None and not read_only and _lock is None:
+            if create or self.path.is_dir():  # else open_dataset says there is no graph
+                # before the store is touched: a refused writer changes nothing
+                self._lock = _store.WriterLock.acquire(self.path)
+        try:
+            self._dataset: Dataset = _store.open_dataset(
+                self.path, backend=self.config.backend, read_only=read_only, create=create
+            )
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        if self._lock is not None and self.path is not None:
+            _OPEN_WRITERS[self.path.resolve()] = weakref.ref(self)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The rdflib ``Dataset`` over the store.
+
+        Raises:
+            StoreError: the graph was closed.
+        """
+        if self._closed is not None:
+            raise StoreError(self._closed)
+        return self._dataset
 
     # -- writing -------------------------------------------------------------
     def add_texts(self, texts: Iterable[str], *, progress: Progress | None = None) -> BuildSummary:
@@ -270,10 +296,25 @@ class KnowledgeGraph:
         """Counts for the whole graph."""
         return self._summary(0, 0, time.perf_counter())
 
-    def close(self) -> None:
-        """Release the store (a graph directory can then be opened by another writer)."""
-        self.dataset.close()
+    def close(self, *, reason: str = "") -> None:
+        """Release the store (a graph directory can then be opened by another writer).
+
+        Closing twice is harmless; any other use of a closed graph raises :class:`StoreError`.
+        """
+        if self._closed is not None:
+            return
+        where = f" of {self.path}" if self.path is not None else ""
+        self._closed = (
+            f"this KnowledgeGraph{where} is closed{reason}; "
+            + (f"open it again: kg.KnowledgeGraph({str(self.path)!r})" if self.path else "")
+        ).rstrip("; ")
+        self._dataset.close()
+        del self._dataset
         gc.collect()  # the Oxigraph store lets go of its lock files only once collected
+        if self._lock is not None:
+            self._lock.release()
+            if self.path is not None:
+                _OPEN_WRITERS.pop(self.path.resolve(), None)
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -283,6 +324,8 @@ class KnowledgeGraph:
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "memory"
+        if self._closed is not None:
+            return f"<KnowledgeGraph {where} closed>"
         return f"<KnowledgeGraph {where} documents={len(self.document_ids())}>"
 
     # -- internals -------------------------------------------------------------
@@ -326,6 +369,22 @@ class KnowledgeGraph:
             triples=_store.triple_count(self.dataset),
             total_documents=len(self.document_ids()),
         )
+
+
+_OPEN_WRITERS: dict[Path, weakref.ref[KnowledgeGraph]] = {}
+"""Graph directories this process has open for writing → their :class:`KnowledgeGraph`.
+
+Process bookkeeping, not graph state: it lets :func:`build`, :func:`add` and
+:func:`remove` take a directory over from an earlier handle of the same process
+(a notebook cell run twice) instead of failing on their own lock."""
+
+
+def _take_over(graph_dir: Path) -> None:
+    """Close this process's open writer on ``graph_dir``, if any, so a new one can start."""
+    ref = _OPEN_WRITERS.pop(graph_dir.resolve(), None)
+    earlier = ref() if ref is not None else None
+    if earlier is not None:
+        earlier.close(reason=" (a later kg.build, kg.add or kg.remove took its directory over)")
 
 
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:
@@ -372,11 +431,15 @@ def build(
         _fill(graph, texts, files, progress, on_note)
         return graph
     graph_dir = Path(path)
-    with _store.write_lock(graph_dir):
+    _take_over(graph_dir)
+    lock = _store.WriterLock.acquire(graph_dir)
+    try:
         _store.recover(graph_dir)
         staging = _store.new_staging_dir(graph_dir)
         try:
-            # build in a fresh store beside the live one, then swap it in
+            # build in a fresh store beside the live one, then swap it in: no
+            # writer has the live one open (the lock), so nothing writes into
+            # the swapped folders by their old names
             fresh = KnowledgeGraph(staging, config=config, create=True)
             with _closed_on_error(fresh):
                 summary = _fill(fresh, texts, files, progress, on_note)
@@ -384,9 +447,12 @@ def build(
             _store.swap_in(graph_dir, staging)
         finally:
             _store.discard(staging)
-        graph = KnowledgeGraph(graph_dir, config=config)
-        with _closed_on_error(graph):
-            write_outputs(graph, summary)
+        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+    except BaseException:
+        lock.release()
+        raise
+    with _closed_on_error(graph):
+        write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
@@ -404,30 +470,35 @@ def add(
     Each batch of documents is one store transaction: a killed run leaves whole
     documents only.
     """
-    graph_dir = Path(path)
-    _require_graph_dir(graph_dir)
-    with _store.write_lock(graph_dir):
-        _store.recover(graph_dir)
-        graph = KnowledgeGraph(graph_dir, config=config)
-        with _closed_on_error(graph):
-            summary = graph.add_files(inputs, progress=progress, on_note=on_note)
-            write_outputs(graph, summary)
+    graph = _open_writer(Path(path), config)
+    with _closed_on_error(graph):
+        summary = graph.add_files(inputs, progress=progress, on_note=on_note)
+        write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
 
 def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
     """Drop documents from the graph directory ``path`` and refresh its files."""
-    graph_dir = Path(path)
-    _require_graph_dir(graph_dir)
-    with _store.write_lock(graph_dir):
-        _store.recover(graph_dir)
-        graph = KnowledgeGraph(graph_dir)
-        with _closed_on_error(graph):
-            summary = graph.remove_document(*doc_ids)
-            write_outputs(graph, summary)
+    graph = _open_writer(Path(path), None)
+    with _closed_on_error(graph):
+        summary = graph.remove_document(*doc_ids)
+        write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
+
+
+def _open_writer(graph_dir: Path, config: Config | None) -> KnowledgeGraph:
+    """The graph directory opened for writing, after finishing what a killed writer left."""
+    _require_graph_dir(graph_dir)
+    _take_over(graph_dir)
+    lock = _store.WriterLock.acquire(graph_dir)
+    try:
+        _store.recover(graph_dir)
+        return KnowledgeGraph(graph_dir, config=config, _lock=lock)
+    except BaseException:
+        lock.release()
+        raise
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -265,21 +266,80 @@ def _distinct_triples(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
             yield triple
 
 
+class WriterLock:
+    """The writer lock of a graph directory: one open writer at a time, in any process.
+
+    An exclusive ``flock`` on ``DIR/.kg.lock``, held for as long as a writable
+    :class:`~kg.graph.KnowledgeGraph` has the store open (Oxigraph's own lock
+    only covers the store folder, which a build swaps). The kernel drops it when
+    the holder exits, however it exits. The file names the holder, so a refused
+    writer can say who to wait for.
+    """
+
+    def __init__(self, graph_dir: Path, fd: int) -> None:
+        self.graph_dir = graph_dir
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, graph_dir: Path) -> WriterLock:
+        """Take the lock, creating ``graph_dir`` if needed.
+
+        Raises:
+            StoreError: another writer holds it (nothing in ``graph_dir`` is touched).
+
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> lock = WriterLock.acquire(folder)
+        >>> WriterLock.acquire(folder)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        kg.errors.StoreError: ... is open for writing by this process ...
+        >>> lock.release()
+        """
+        graph_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(graph_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise StoreError(_held_message(graph_dir, holder)) from err
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {' '.join(sys.argv)[:300]}\n".encode(), 0)
+        return cls(graph_dir, fd)
+
+    def release(self) -> None:
+        """Let go of the lock (idempotent)."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the descriptor drops the flock
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def _held_message(graph_dir: Path, holder: str) -> str:
+    pid, _, command = holder.partition(" ")
+    if pid == str(os.getpid()):
+        who = "this process (a KnowledgeGraph opened on it is still open)"
+        what = "call .close() on that KnowledgeGraph, or use it"
+    else:
+        who = f"process {pid} ({command})" if pid else "another process"
+        what = "wait for it to finish or close that KnowledgeGraph"
+    return (
+        f"{graph_dir} is open for writing by {who}; {what}, then run again "
+        "(the graph there is unchanged)"
+    )
+
+
 @contextmanager
 def write_lock(graph_dir: Path) -> Iterator[None]:
-    """Hold the graph directory's writer lock (one writing kg command at a time)."""
-    graph_dir.mkdir(parents=True, exist_ok=True)
-    with open(graph_dir / LOCK_FILE, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            raise StoreError(
-                f"another kg command is writing {graph_dir}; wait for it to finish"
-            ) from err
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold the graph directory's writer lock for the block (see :class:`WriterLock`)."""
+    lock = WriterLock.acquire(graph_dir)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def recover(graph_dir: Path) -> None:
