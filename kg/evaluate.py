@@ -29,6 +29,8 @@ from kg.text import content_words, normalise_name
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from kg.evaluate_facts import FactReport
+
 MODES: tuple[str, ...] = ("strict", "relaxed")
 """The two matching modes of GOLD_FORMAT.md."""
 
@@ -102,6 +104,8 @@ class EvalReport:
 
     rows: dict[tuple[str, str], _Counts] = field(default_factory=dict)
     documents: int = 0
+    facts: FactReport | None = None
+    """Fact scores (:mod:`kg.evaluate_facts`) when some gold document has ``facts``."""
 
     def _row(self, kind: str, label: str) -> _Counts:
         if kind not in ("entities", "relations"):
@@ -145,6 +149,8 @@ class EvalReport:
                     "f1": round(f, 4),
                 }
             out[kind][label] = row
+        if self.facts is not None:
+            out["facts"] = self.facts.to_dict()
         return out
 
     def to_table(self) -> str:
@@ -168,6 +174,8 @@ class EvalReport:
                 f"{kind:<10} {label:<15} {sp:>8.3f} {sr:>9.3f} {sf:>10.3f} "
                 f"{rp:>10.3f} {rr:>10.3f} {rf:>11.3f} {c.gold:>5} {c.predicted:>5}"
             )
+        if self.facts is not None:
+            lines += ["", self.facts.to_table()]
         return "\n".join(lines)
 
 
@@ -239,6 +247,10 @@ def score(gold: Sequence[dict[str, Any]], predicted: Sequence[dict[str, Any]]) -
     for g in gold:
         _score_document(g, by_id.get(g.get("id"), {}), report)
         report.documents += 1
+    if any("facts" in g for g in gold):
+        from kg.evaluate_facts import score_facts
+
+        report.facts = score_facts(gold, predicted)
     return report
 
 
@@ -286,9 +298,10 @@ def evaluate(gold_dir: Path | str, nlp: Language) -> EvalReport:
     >>> evaluate  # doctest: +ELLIPSIS
     <function evaluate at ...>
     """
+    from kg.evaluate_facts import merge_fact_annotations, read_fact_annotations
     from kg.extraction import extract_documents
 
-    gold = read_gold_dir(gold_dir)
+    gold = merge_fact_annotations(read_gold_dir(gold_dir), read_fact_annotations())
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
     predicted = [x.to_gold_dict() for x in extract_documents(docs, nlp)]
     return score(gold, predicted)

@@ -20,6 +20,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.facts import add_facts
 from kg.model import Document, Extraction, Mention, Relation
 from kg.pipeline import DEFAULT_MODEL, lexicon_names, load_pipeline, mention_span
 from kg.resolve import resolve
@@ -103,7 +104,7 @@ def _build(
             lo = min(ms.sentence_start, mo.sentence_start)
             hi = max(ms.sentence_end, mo.sentence_end)
             relations.append(Relation(ms.id, pred, mo.id, rule, lo, hi))
-    return resolve(document, mentions, relations, names=names)
+    return add_facts(resolve(document, mentions, relations, names=names), chunks)
 
 
 def doc_to_extraction(document: Document, doc: Doc, nlp: Language | None = None) -> Extraction:

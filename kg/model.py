@@ -1,8 +1,8 @@
 """The records that pass between the stages of kg, defined once.
 
 read → :class:`Document` → spaCy pipeline → extract → :class:`Mention` and
-mention-level :class:`Relation` → resolve → :class:`Extraction` (entities and
-entity-level relations) → RDF / views.
+mention-level :class:`Relation` → resolve → :class:`Extraction` (entities,
+entity-level relations and :class:`Fact` records) → RDF / views.
 
 Every record is a frozen dataclass with ``to_dict`` / ``from_dict`` so that it
 can cross a process boundary or be written as JSON.
@@ -23,6 +23,12 @@ ENTITY_TYPES: tuple[str, ...] = ("Person", "Organization", "Policy", "Sector", "
 
 PREDICATES: tuple[str, ...] = ("memberOf", "partOf", "issuedBy", "concernsSector", "locatedIn")
 """The five relation predicates, exactly as ``GOLD_FORMAT.md`` spells them."""
+
+FACT_TYPES: tuple[str, ...] = ("Amount", "Percent", "Date", "Statement")
+"""The four fact types of ``GOLD_FORMAT.md`` ("Facts")."""
+
+DATE_ROLES: tuple[str, ...] = ("issued", "effective", "deadline", "period", "other")
+"""What a date is for the entity it is about."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,82 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A figure, date or statement tied to the entity it is about.
+
+    Offsets are character offsets into :attr:`Document.text`, like a mention's.
+    In an :class:`Extraction`, ``subject``, ``speaker`` and ``about`` are entity ids.
+
+    Args:
+        type: One of :data:`FACT_TYPES`.
+        text: The words as they stand in the text (for a statement: the quoted
+            or reported words).
+        start: Start character offset of ``text``.
+        end: End character offset of ``text``.
+        sentence_start: Start offset of the sentence that holds it.
+        sentence_end: End offset of that sentence.
+        rule: The id of the rule that found it (``amount.number-scale-currency.v1``).
+        value: Amount and Percent: a number (money in units); Date: ISO 8601
+            (``2025``, ``2025-01``, ``2025-01-01``); Statement: ``None``.
+        currency: ISO 4217 code of an amount.
+        role: A date's role, one of :data:`DATE_ROLES`.
+        subject: The entity the figure or date is about, if one was found.
+        speaker: A statement's speaker (Person or Organization).
+        about: The entities a statement is about.
+        subject_rule: The id of the rule that chose ``subject`` (or ``speaker``).
+
+    >>> f = Fact("Amount", "2 billion euros", 10, 25, 0, 40, "amount.v1", 2e9, "EUR", subject="e3")
+    >>> Fact.from_dict(f.to_dict()) == f
+    True
+    >>> f.to_gold_dict()
+    {'type': 'Amount', 'text': '2 billion euros', 'value': 2000000000, 'currency': 'EUR', \
+'subject': 'e3'}
+    """
+
+    type: str
+    text: str
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    rule: str
+    value: float | int | str | None = None
+    currency: str | None = None
+    role: str | None = None
+    subject: str | None = None
+    speaker: str | None = None
+    about: tuple[str, ...] = ()
+    subject_rule: str | None = None
+
+    def to_gold_dict(self) -> dict[str, Any]:
+        """The fact in the shape of ``GOLD_FORMAT.md`` (ids are entity ids)."""
+        out: dict[str, Any] = {"type": self.type, "text": self.text}
+        if self.type == "Statement":
+            out["speaker"] = self.speaker
+            out["about"] = list(self.about)
+            return out
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out["value"] = value
+        if self.type == "Amount":
+            out["currency"] = self.currency
+        if self.type == "Date":
+            out["role"] = self.role
+        out["subject"] = self.subject
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["about"] = list(self.about)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fact:
+        return cls(**{**data, "about": tuple(data.get("about", ()))})
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything extracted from one document, entities resolved.
 
@@ -200,6 +282,7 @@ class Extraction:
     entities: tuple[Entity, ...] = ()
     relations: tuple[Relation, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    facts: tuple[Fact, ...] = ()
 
     def entity(self, entity_id: str) -> Entity:
         """The entity with this local id (``KeyError`` if none)."""
@@ -222,6 +305,7 @@ class Extraction:
                 {"subject": r.subject, "predicate": r.predicate, "object": r.object}
                 for r in self.relations
             ],
+            "facts": [f.to_gold_dict() for f in self.facts],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,6 +313,7 @@ class Extraction:
             "document": self.document.to_dict(),
             "entities": [e.to_dict() for e in self.entities],
             "relations": [r.to_dict() for r in self.relations],
+            "facts": [f.to_dict() for f in self.facts],
         }
 
     @classmethod
@@ -237,4 +322,5 @@ class Extraction:
             document=Document.from_dict(data["document"]),
             entities=tuple(Entity.from_dict(e) for e in data.get("entities", ())),
             relations=tuple(Relation.from_dict(r) for r in data.get("relations", ())),
+            facts=tuple(Fact.from_dict(f) for f in data.get("facts", ())),
         )

@@ -1,0 +1,787 @@
+"""Facts: money, percentages, dates and statements, each tied to the entity it is about.
+
+Runs after resolution, over the parsed ``Doc`` chunks of one document and its
+resolved entities (the subjects are entity ids). The rules are data in
+``kg/patterns/facts/rules.json`` (currencies, scales, months, date-role triggers,
+speech verbs, policy anaphora); every fact carries the ids of the rules that
+found it and chose its subject.
+
+- **Amount**: ``<prefix> number [scale]`` or ``number [scale] <currency word>``;
+  the value is in units (``722.58 billion yuan`` → 722580000000 CNY); a bare
+  ``$`` takes the dollar of the country the document is about.
+- **Percent**: ``number percent|per cent|%|percentage points``.
+- **Date**: full dates, months, years, fiscal years and relative years
+  (``next year``), resolved against the document's own date (its dateline);
+  the role comes from the words before it (``by`` → deadline ...).
+- **Statement**: quoted words with the speaker named next to them, and
+  reported speech (a speech verb's clausal complement) with its subject.
+
+Subjects: the entity mention in the same sentence nearest in the dependency
+tree, weighted by type; a sentence that names no policy but refers to one
+(``the programme``) points to the document's main policy.
+
+>>> parse_number("1,260.5")
+1260.5
+>>> rules = load_fact_rules()
+>>> amount_value("722.58", "billion", rules)
+722580000000
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.errors import PatternError
+from kg.model import Extraction, Fact
+
+FACT_RULES = Path(__file__).resolve().parent / "patterns" / "facts" / "rules.json"
+"""The bundled fact rules."""
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+
+def parse_number(text: str) -> float:
+    """A number as written (thousands separators allowed).
+
+    >>> parse_number("91,000")
+    91000.0
+    """
+    return float(text.replace(",", ""))
+
+
+def _alt(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True)
+class FactRules:
+    """The compiled fact rules (see ``kg/patterns/facts/rules.json``)."""
+
+    data: dict[str, Any]
+    amount_prefix: re.Pattern[str]
+    amount_suffix: re.Pattern[str]
+    percent: re.Pattern[str]
+    dates: tuple[tuple[str, re.Pattern[str]], ...]
+    quote: re.Pattern[str]
+
+    def entries(self, section: str) -> list[dict[str, Any]]:
+        """The entries of one section of the rules file."""
+        return list(self.data.get(section, ()))
+
+    def lookup(self, section: str, field: str, word: str) -> dict[str, Any] | None:
+        """The entry of ``section`` whose list ``field`` holds ``word`` (case-insensitive)."""
+        low = word.casefold()
+        for entry in self.data.get(section, ()):
+            if any(w.casefold() == low for w in entry.get(field, ())):
+                return entry
+        return None
+
+
+def _compile(data: dict[str, Any]) -> FactRules:
+    prefixes = [p for c in data["currencies"] for p in c["prefixes"]]
+    words = [w for c in data["currencies"] for w in c["words"]]
+    scales = [w for s in data["scales"] for w in s["words"]]
+    scale = rf"(?:\s*-?\s*(?P<scale>{_alt(scales)})\b)?"
+    prefix = re.compile(
+        rf"(?<![\w$])(?P<cur>{_alt(prefixes)})\s?(?P<num>{_NUMBER}){scale}", re.IGNORECASE
+    )
+    suffix = re.compile(
+        rf"(?<![\w.,])(?P<num>{_NUMBER}){scale}\s*-?\s*(?P<cur>{_alt(words)})\b(?!-)",
+        re.IGNORECASE,
+    )
+    percent = re.compile(
+        rf"(?<![\w.,])(?P<num>{_NUMBER})\s*-?\s*(?:%|percent\b|per\s+cent\b|percentage\s+points?\b)",
+        re.IGNORECASE,
+    )
+    month_words = _alt([w for m in data["months"] for w in m["words"]])
+    mon = rf"(?P<mon>{month_words})(?![\w])"
+    year = r"(?P<year>(?:19|20)\d{2})(?!\d)"
+    rel = _alt([w for r in data["relative_years"] for w in r["words"]])
+    dates = (
+        ("date.day-month-year.v1", re.compile(rf"\b(?P<day>\d{{1,2}})\s+{mon}\s*,?\s+{year}")),
+        (
+            "date.month-day-year.v1",
+            re.compile(rf"\b{mon}\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{year}"),
+        ),
+        ("date.month-year.v1", re.compile(rf"\b{mon}\s*,?\s+(?:of\s+)?{year}")),
+        (
+            "date.month-day.v1",
+            re.compile(rf"\b{mon}\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|,?\s*\d)"),
+        ),
+        ("date.day-month.v1", re.compile(rf"\b(?P<day>\d{{1,2}})\s+{mon}(?!\s*,?\s*\d)")),
+        (
+            "date.year-range.v1",
+            re.compile(
+                r"(?<![\w-])(?P<year>(?:19|20)\d{2})[-–/](?P<year2>\d{2}|(?:19|20)\d{2})(?![\w-])"
+            ),
+        ),
+        ("date.relative-year.v1", re.compile(rf"\b(?P<rel>{rel})\b", re.IGNORECASE)),
+        ("date.year.v1", re.compile(rf"(?<![\w.,$€£¥-]){year}(?![\w-]|\.\d|,\d)")),
+        (
+            "date.month.v1",
+            re.compile(rf"\b(?:(?P<part>early|mid|late|end of|the end of)[\s-]+)?{mon}(?!\w)"),
+        ),
+    )
+    quote = re.compile(r"[\"“]([^\"“”\n]{15,}?)(?:[\"”]|(?=\n))")
+    return FactRules(data, prefix, suffix, percent, dates, quote)
+
+
+@lru_cache(maxsize=8)
+def load_fact_rules(path: str | Path | None = None) -> FactRules:
+    """Read and compile a fact rules file (the bundled one by default).
+
+    Raises:
+        PatternError: the file is missing, not JSON, or lacks a section.
+
+    >>> load_fact_rules().lookup("currencies", "words", "yuan")["code"]
+    'CNY'
+    """
+    file = Path(path) if path is not None else FACT_RULES
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PatternError(f"cannot read fact rules '{file}': {err}; fix the file") from err
+    needed = ("currencies", "scales", "months", "relative_years", "date_roles", "speech_verbs")
+    missing = [s for s in needed if s not in data]
+    if missing:
+        raise PatternError(f"fact rules '{file}' lack sections {missing}; see kg/patterns/README")
+    for section, entries in data.items():
+        if isinstance(entries, list) and any("id" not in e for e in entries):
+            raise PatternError(f"fact rules '{file}': every entry of '{section}' needs an 'id'")
+    return _compile(data)
+
+
+def amount_value(number: str, scale: str | None, rules: FactRules) -> int | float:
+    """A number with an optional scale word, in units.
+
+    >>> amount_value("1.26", "lakh crore", load_fact_rules())
+    1260000000000
+    """
+    value = parse_number(number)
+    if scale:
+        entry = rules.lookup("scales", "words", " ".join(scale.split()))
+        if entry is not None:
+            value *= float(entry["factor"])
+    value = round(value, 6)
+    return int(value) if value.is_integer() else value
+
+
+# ---------------------------------------------------------------------------
+# document context
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    entity: str
+    type: str
+
+
+@dataclass(frozen=True)
+class _Context:
+    text: str
+    doc_id: str
+    chunks: tuple[tuple[Doc, int], ...]
+    mentions: tuple[_Mention, ...]
+    main_policy: str | None
+    year: int | None
+    month: int | None
+    dateline: tuple[int, int]
+    dollar: str
+
+    def sentence(self, pos: int) -> tuple[int, int, Span | None]:
+        for doc, offset in self.chunks:
+            if offset <= pos < offset + len(doc.text):
+                tok = _token_at(doc, pos - offset)
+                if tok is not None and not doc.has_annotation("SENT_START"):
+                    return offset, offset + len(doc.text), doc[:]
+                if tok is not None:
+                    sent = tok.sent
+                    return offset + sent.start_char, offset + sent.end_char, sent
+        return pos, pos, None
+
+    def token(self, pos: int) -> Token | None:
+        for doc, offset in self.chunks:
+            if offset <= pos < offset + len(doc.text):
+                return _token_at(doc, pos - offset)
+        return None
+
+
+def _token_at(doc: Doc, char: int) -> Token | None:
+    span = doc.char_span(char, char + 1, alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    return span[0]
+
+
+_DATELINE = re.compile(
+    r"^[A-Z][A-Za-z .'’()-]{1,40},\s+(?P<date>[^\n]{3,40}?)\s*(?:--|—|–|-)\s", re.M
+)
+
+
+def _document_date(
+    text: str, doc_id: str, rules: FactRules
+) -> tuple[int | None, int | None, tuple[int, int]]:
+    """(year, month, dateline span) from a dateline or a date line near the top."""
+    head = text[:600]
+    span = (0, 0)
+    year = month = None
+    candidates: list[tuple[int, int, str]] = []
+    m = _DATELINE.search(head)
+    if m:
+        candidates.append((m.start(), m.end(), m.group("date")))
+    for line in re.finditer(r"^[^\n]{4,30}$", head, re.M):
+        candidates.append((line.start(), line.end(), line.group(0)))
+    for start, end, piece in candidates:
+        for _rule, pattern in rules.dates[:5]:
+            dm = pattern.search(piece)
+            if dm is None:
+                continue
+            month = _month(dm.group("mon"), rules)
+            if "year" in dm.groupdict() and dm.group("year"):
+                year = int(dm.group("year"))
+            span = (start, end)
+            break
+        if month is not None:
+            break
+    if year is None:
+        ids = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", doc_id)
+        if ids:
+            year = int(ids[-1])
+    if year is None:
+        years = sorted(int(y) for y in re.findall(r"(?<![\d.,])((?:19|20)\d{2})(?![\d])", text))
+        if years:
+            year = max(set(years), key=lambda y: (years.count(y), y))
+    return year, month, span
+
+
+def _month(word: str, rules: FactRules) -> int:
+    entry = rules.lookup("months", "words", word)
+    return int(entry["month"]) if entry else 0
+
+
+def _dollar(text: str, rules: FactRules) -> str:
+    """The dollar of the country the document is about (first cue in the top, else most cues)."""
+    counts: list[tuple[int, int, str]] = []
+    for entry in rules.entries("dollar_countries"):
+        pattern = re.compile(rf"(?<!\w)(?:{_alt(entry['cues'])})(?!\w)")
+        hits = [m.start() for m in pattern.finditer(text)]
+        counts.append((len(hits), -(hits[0] if hits else len(text)), entry["code"]))
+    top = [c for c in counts if c[0] and -c[1] < 300]
+    if top:
+        return max(top, key=lambda c: (c[1], c[0]))[2]
+    best = max(counts, default=(0, 0, "USD"))
+    return best[2] if best[0] else "USD"
+
+
+def _context(
+    extraction: Extraction, chunks: Sequence[tuple[Doc, int]], rules: FactRules
+) -> _Context:
+    text = extraction.document.text
+    mentions = sorted(
+        (_Mention(m.start, m.end, e.id, e.type) for e in extraction.entities for m in e.mentions),
+        key=lambda m: (m.start, m.end, m.entity),
+    )
+    policies = [e for e in extraction.entities if e.type == "Policy" and e.mentions]
+    main = None
+    if policies:
+        best = min(
+            policies, key=lambda e: (-len(e.mentions), min(m.start for m in e.mentions), e.id)
+        )
+        main = best.id
+    year, month, dateline = _document_date(text, extraction.document.id, rules)
+    return _Context(
+        text,
+        extraction.document.id,
+        tuple(chunks),
+        tuple(mentions),
+        main,
+        year,
+        month,
+        dateline,
+        _dollar(text, rules),
+    )
+
+
+# ---------------------------------------------------------------------------
+# subjects
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    if a.doc is not b.doc:
+        return 99
+    up_a = [a, *a.ancestors]
+    up_b = [b, *b.ancestors]
+    index_b = {t.i: n for n, t in enumerate(up_b)}
+    for n, t in enumerate(up_a):
+        if t.i in index_b:
+            return n + index_b[t.i]
+    return 99
+
+
+def _mention_root(ctx: _Context, m: _Mention) -> Token | None:
+    first = ctx.token(m.start)
+    if first is None:
+        return None
+    span = first.doc[first.i : first.i + 1]
+    last = ctx.token(max(m.start, m.end - 1))
+    if last is not None and last.doc is first.doc and last.i >= first.i:
+        span = first.doc[first.i : last.i + 1]
+    return span.root
+
+
+def _anaphora(ctx: _Context, sent_start: int, sent_end: int, rules: FactRules) -> list[int]:
+    words = [w for e in rules.entries("policy_anaphora") for w in e["words"]]
+    pattern = re.compile(
+        rf"\b(?:[Tt]he|[Tt]his|[Ii]ts)\s+(?:[\w-]+\s+)?(?:{_alt(words)})\b|\b(?:Its|its)\b"
+    )
+    return [sent_start + m.start() for m in pattern.finditer(ctx.text[sent_start:sent_end])]
+
+
+def _subject(
+    ctx: _Context, kind: str, start: int, end: int, rules: FactRules
+) -> tuple[str | None, str | None]:
+    """(entity id, rule id) of the entity a figure or date at ``start:end`` is about."""
+    penalties: dict[str, float] = {}
+    fallback = 99.0
+    for entry in rules.entries("subject_types"):
+        if entry["fact"] == kind:
+            penalties = entry["penalty"]
+            fallback = float(entry.get("document_policy", fallback))
+    s_start, s_end, _sent = ctx.sentence(start)
+    anchor = ctx.token(start)
+    scored: list[tuple[float, int, str, str]] = []
+    for m in ctx.mentions:
+        if m.type not in penalties or m.start < s_start or m.end > s_end:
+            continue
+        if m.start < end and start < m.end:
+            continue
+        root = _mention_root(ctx, m)
+        dist = _tree_distance(anchor, root) if anchor is not None and root is not None else 20
+        lin = abs(m.start - start) / 200
+        scored.append(
+            (penalties[m.type] + dist + lin, m.start, m.entity, "subject.sentence-tree.v1")
+        )
+    if ctx.main_policy is not None:
+        for pos in _anaphora(ctx, s_start, s_end, rules):
+            tok = ctx.token(pos)
+            dist = _tree_distance(anchor, tok) if anchor is not None and tok is not None else 20
+            cost = dist + abs(pos - start) / 200
+            scored.append((cost, pos, ctx.main_policy, "subject.policy-anaphora.v1"))
+        scored.append((fallback, s_start, ctx.main_policy, "subject.document-main-policy.v1"))
+    if scored:
+        best = min(scored)
+        return best[2], best[3]
+    return None, None
+
+
+# ---------------------------------------------------------------------------
+# finders
+
+
+def _make(
+    ctx: _Context, kind: str, start: int, end: int, rule: str, rules: FactRules, **fields: Any
+) -> Fact:
+    s_start, s_end, _ = ctx.sentence(start)
+    subject, subject_rule = _subject(ctx, kind, start, end, rules)
+    return Fact(
+        kind,
+        ctx.text[start:end],
+        start,
+        end,
+        s_start,
+        s_end,
+        rule,
+        subject=subject,
+        subject_rule=subject_rule,
+        **fields,
+    )
+
+
+def _amounts(ctx: _Context, rules: FactRules) -> list[Fact]:
+    out: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, side in ((rules.amount_suffix, "suffix"), (rules.amount_prefix, "prefix")):
+        for m in pattern.finditer(ctx.text):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            cur = " ".join(m.group("cur").split())
+            entry = rules.lookup("currencies", "prefixes" if side == "prefix" else "words", cur)
+            if entry is None:
+                continue
+            scale = m.group("scale")
+            if side == "prefix" and scale and scale.lower() in ("b", "m", "k") and len(scale) == 1:
+                pass
+            elif side == "suffix" and scale is None and entry["code"] == "KRW" and cur == "won":
+                continue  # "won" is also a verb; only with a scale word
+            code = entry["code"]
+            rule = f"amount.{side}.v1+{entry['id']}"
+            if code == "USD" and cur in ("$", "dollars", "dollar") and ctx.dollar != "USD":
+                code = ctx.dollar
+                rule += "+dollar.document-country.v1"
+            value = amount_value(m.group("num"), scale, rules)
+            taken.append((m.start(), m.end()))
+            out.append(
+                _make(ctx, "Amount", m.start(), m.end(), rule, rules, value=value, currency=code)
+            )
+    return out
+
+
+def _percents(ctx: _Context, rules: FactRules) -> list[Fact]:
+    out = []
+    for m in rules.percent.finditer(ctx.text):
+        value = parse_number(m.group("num"))
+        out.append(
+            _make(
+                ctx,
+                "Percent",
+                m.start(),
+                m.end(),
+                "percent.number.v1",
+                rules,
+                value=int(value) if value.is_integer() else value,
+            )
+        )
+    return out
+
+
+def _role(ctx: _Context, start: int, text: str, rules: FactRules) -> str:
+    s_start, _, _ = ctx.sentence(start)
+    before = (ctx.text[max(s_start, start - 60) : start] + " " + text).casefold()
+    before = " ".join(before.split())
+    best: tuple[int, int, str] = (-1, 0, "other")
+    for entry in rules.entries("date_roles"):
+        for word in entry["before"]:
+            for m in re.finditer(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", before):
+                best = max(best, (m.end(), len(word), entry["role"]))
+    return best[2]
+
+
+def _past(ctx: _Context, start: int) -> bool | None:
+    _, _, sent = ctx.sentence(start)
+    if sent is None or not sent.doc.has_annotation("TAG"):
+        return None
+    words = {t.lower_ for t in sent}
+    if words & {"will", "shall", "scheduled", "plans", "plan", "expected", "would"}:
+        return False
+    root = sent.root
+    return root.tag_ in ("VBD", "VBN")
+
+
+def _resolve_month(ctx: _Context, month: int, start: int) -> int | None:
+    if ctx.year is None:
+        return None
+    if ctx.month is None:
+        return ctx.year
+    past = _past(ctx, start)
+    if month > ctx.month + 1 and past is not False:
+        return ctx.year - 1
+    if month < ctx.month - 1 and past is False:
+        return ctx.year + 1
+    return ctx.year
+
+
+def _dates(ctx: _Context, rules: FactRules, taken: list[tuple[int, int]]) -> list[Fact]:
+    out: list[Fact] = []
+    spans = list(taken) + [ctx.dateline]
+    for rule_id, pattern in rules.dates:
+        for m in pattern.finditer(ctx.text):
+            if any(m.start() < b and a < m.end() for a, b in spans):
+                continue
+            g = m.groupdict()
+            values: list[str] = []
+            if g.get("rel"):
+                entry = rules.lookup(
+                    "relative_years", "words", " ".join(m.group("rel").lower().split())
+                )
+                if entry is None or ctx.year is None:
+                    continue
+                values = [str(ctx.year + int(entry["offset"]))]
+            elif g.get("year2"):
+                y1 = int(g["year"])
+                y2 = int(g["year2"]) if len(g["year2"]) == 4 else y1 // 100 * 100 + int(g["year2"])
+                if not 0 < y2 - y1 <= 10:
+                    continue
+                values = [str(y1), str(y2)]
+            elif g.get("mon"):
+                month = _month(g["mon"], rules)
+                if g["mon"] == "May" and rule_id == "date.month.v1" and not g.get("part"):
+                    prev = ctx.text[max(0, m.start() - 4) : m.start()].lower()
+                    if not re.search(r"(in|of|since|until|by)\s$", prev):
+                        continue  # the modal verb
+                year = int(g["year"]) if g.get("year") else _resolve_month(ctx, month, m.start())
+                if year is None:
+                    continue
+                value = f"{year:04d}-{month:02d}"
+                if g.get("day"):
+                    day = int(g["day"])
+                    if not 1 <= day <= 31:
+                        continue
+                    value += f"-{day:02d}"
+                values = [value]
+            elif g.get("year"):
+                values = [g["year"]]
+            if not values:
+                continue
+            spans.append((m.start(), m.end()))
+            role = _role(ctx, m.start(), m.group(0), rules)
+            for value in values:
+                out.append(
+                    _make(ctx, "Date", m.start(), m.end(), rule_id, rules, value=value, role=role)
+                )
+    return out
+
+
+# statements ------------------------------------------------------------------
+
+
+def _speech_lemmas(rules: FactRules) -> dict[str, str]:
+    return {lemma: e["id"] for e in rules.entries("speech_verbs") for lemma in e["lemmas"]}
+
+
+def _speaker_at(ctx: _Context, tok: Token, offset: int, rules: FactRules) -> str | None:
+    pos = offset + tok.idx
+    for m in ctx.mentions:
+        if m.start <= pos < m.end and m.type in ("Person", "Organization"):
+            return m.entity
+    for entry in rules.entries("speaker_pronouns"):
+        if tok.text in entry["words"]:
+            prior = [m for m in ctx.mentions if m.end <= pos and m.type in entry["types"]]
+            if prior:
+                return prior[-1].entity
+    # a name the mention covers only in part (a title head such as "Minister")
+    for child in tok.children:
+        if child.dep_ in ("compound", "appos", "flat"):
+            found = _speaker_at(ctx, child, offset, rules)
+            if found:
+                return found
+    return None
+
+
+def _about(ctx: _Context, start: int, end: int) -> tuple[str, ...]:
+    seen: list[str] = []
+    for m in ctx.mentions:
+        if (
+            start <= m.start
+            and m.end <= end
+            and m.type in ("Policy", "Sector", "Organization", "Location")
+        ):
+            if m.entity not in seen:
+                seen.append(m.entity)
+    if not seen and ctx.main_policy:
+        seen.append(ctx.main_policy)
+    return tuple(seen)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in " ,.;:\n\"“”'’":
+        end -= 1
+    while start < end and text[start] in " ,;:\n\"“”'‘":
+        start += 1
+    return start, end
+
+
+def _quotes(ctx: _Context, rules: FactRules) -> list[Fact]:
+    out: list[Fact] = []
+    last_speaker: str | None = None
+    verbs = re.compile(
+        r"\b(?:said|says|say|added|adds|told|stated|noted|explained|stressed|announced|declared|according to|commented|remarked)\b"
+    )
+    for m in rules.quote.finditer(ctx.text):
+        q_start, q_end = _trim(ctx.text, m.start(1), m.end(1))
+        if len(ctx.text[q_start:q_end].split()) < 4:
+            continue
+        para_start = ctx.text.rfind("\n", 0, m.start()) + 1
+        para_end = ctx.text.find("\n", m.end())
+        para_end = len(ctx.text) if para_end < 0 else para_end
+        after = ctx.text[m.end() : min(para_end, m.end() + 120)]
+        before = ctx.text[max(para_start, m.start() - 150) : m.start()]
+        speaker = None
+        rule = "statement.quote.v1"
+        if verbs.search(after[:60]):
+            cands = [
+                x
+                for x in ctx.mentions
+                if m.end() <= x.start < m.end() + 120
+                and x.start < para_end
+                and x.type in ("Person", "Organization")
+            ]
+            if cands:
+                speaker = cands[0].entity
+            elif re.match(r"\W*(?:he|she)\b", after, re.I):
+                prior = [x for x in ctx.mentions if x.end <= m.start() and x.type == "Person"]
+                speaker = prior[-1].entity if prior else None
+        if speaker is None and verbs.search(before[-80:]) and before.rstrip().endswith((":", ",")):
+            cands = [
+                x
+                for x in ctx.mentions
+                if m.start() - 150 <= x.start < m.start()
+                and x.start >= para_start
+                and x.type in ("Person", "Organization")
+            ]
+            if cands:
+                speaker = cands[-1].entity
+        if speaker is None and last_speaker is not None and m.start() == para_start:
+            speaker, rule = last_speaker, "statement.quote-continued.v1"
+        if speaker is None:
+            continue
+        last_speaker = speaker
+        s_start, _, _ = ctx.sentence(q_start)
+        _, s_end, _ = ctx.sentence(max(q_start, q_end - 1))
+        out.append(
+            Fact(
+                "Statement",
+                ctx.text[q_start:q_end],
+                q_start,
+                q_end,
+                s_start,
+                s_end,
+                rule,
+                speaker=speaker,
+                about=_about(ctx, q_start, q_end),
+                subject_rule=rule,
+            )
+        )
+    return out
+
+
+def _reported(ctx: _Context, rules: FactRules, quoted: list[tuple[int, int]]) -> list[Fact]:
+    lemmas = _speech_lemmas(rules)
+    out: list[Fact] = []
+    for doc, offset in ctx.chunks:
+        for tok in doc:
+            if tok.lemma_ not in lemmas or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            comps = [
+                c
+                for c in tok.children
+                if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX")
+            ]
+            if tok.lemma_ in (
+                "announce",
+                "state",
+                "declare",
+                "report",
+                "confirm",
+                "estimate",
+                "expect",
+            ):
+                comps = [c for c in comps if c.dep_ == "ccomp"]
+            if not comps:
+                continue
+            subj_tok = None
+            head: Token | None = tok
+            for _ in range(3):
+                if head is None:
+                    break
+                subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+                if subj:
+                    subj_tok = subj[0]
+                    break
+                head = (
+                    head.head
+                    if head.dep_ in ("conj", "advcl", "xcomp", "ccomp") and head.head is not head
+                    else None
+                )
+            if subj_tok is None:
+                continue
+            speaker = _speaker_at(ctx, subj_tok, offset, rules)
+            if speaker is None:
+                continue
+            for comp in comps:
+                parts = [t for t in comp.subtree]
+                # "that X, and that Y": one statement per clause
+                splits = [
+                    c
+                    for c in comp.children
+                    if c.dep_ == "conj" and any(g.lower_ == "that" for g in c.children)
+                ]
+                excluded = {t.i for c in splits for t in c.subtree}
+                for clause in [comp, *splits]:
+                    toks = [t for t in clause.subtree if t.i not in excluded or clause is not comp]
+                    if clause is comp:
+                        toks = [t for t in parts if t.i not in excluded]
+                    if not toks:
+                        continue
+                    while toks and (
+                        toks[0].lower_ in ("that", "and", ",") or toks[0].dep_ == "mark"
+                    ):
+                        toks = toks[1:]
+                    while toks and toks[-1].lower_ in ("and", ",", "."):
+                        toks = toks[:-1]
+                    if len(toks) < 4:
+                        continue
+                    start = offset + toks[0].idx
+                    end = offset + toks[-1].idx + len(toks[-1].text)
+                    start, end = _trim(ctx.text, start, end)
+                    if any(start < b and a < end for a, b in quoted):
+                        continue
+                    sent = tok.sent if doc.has_annotation("SENT_START") else doc[:]
+                    out.append(
+                        Fact(
+                            "Statement",
+                            ctx.text[start:end],
+                            start,
+                            end,
+                            offset + sent.start_char,
+                            offset + sent.end_char,
+                            f"statement.reported.v1+{lemmas[tok.lemma_]}",
+                            speaker=speaker,
+                            about=_about(ctx, start, end),
+                            subject_rule="statement.speaker-subject.v1",
+                        )
+                    )
+    return out
+
+
+def find_facts(
+    extraction: Extraction, chunks: Sequence[tuple[Doc, int]], rules: FactRules | None = None
+) -> tuple[Fact, ...]:
+    """Every fact of one document, in text order.
+
+    Args:
+        extraction: The resolved extraction of the document (entity ids, mentions).
+        chunks: The parsed chunks of its text with their character offsets.
+        rules: Compiled rules (the bundled ones by default).
+
+    >>> import spacy
+    >>> from kg.model import Document
+    >>> text = "The fund has 2 billion euros, up 7.4 percent."
+    >>> facts = find_facts(Extraction(Document("d", text)), [(spacy.blank("en")(text), 0)])
+    >>> [(f.type, f.value, f.currency) for f in facts]
+    [('Amount', 2000000000, 'EUR'), ('Percent', 7.4, None)]
+    """
+    rules = rules or load_fact_rules()
+    if not extraction.document.text.strip():
+        return ()
+    ctx = _context(extraction, chunks, rules)
+    facts = _amounts(ctx, rules)
+    facts += _percents(ctx, rules)
+    taken = [(f.start, f.end) for f in facts]
+    facts += _dates(ctx, rules, taken)
+    quotes = _quotes(ctx, rules)
+    quoted = [(f.start, f.end) for f in quotes]
+    facts += quotes + _reported(ctx, rules, quoted)
+    facts.sort(key=lambda f: (f.start, f.end, f.type, str(f.value), f.rule))
+    return tuple(facts)
+
+
+def add_facts(extraction: Extraction, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
+    """The extraction with its :attr:`~kg.model.Extraction.facts` filled in.
+
+    >>> import spacy
+    >>> from kg.model import Document
+    >>> x = add_facts(Extraction(Document("d", "Rs 5 lakh")), [(spacy.blank("en")("Rs 5 lakh"), 0)])
+    >>> x.facts[0].value, x.facts[0].currency
+    (500000, 'INR')
+    """
+    return replace(extraction, facts=find_facts(extraction, chunks))
