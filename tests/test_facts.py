@@ -158,6 +158,7 @@ def test_project_annotations_merge_only_where_gold_has_none():
 def test_project_annotations_are_valid_against_their_gold_documents():
     """Every annotated fact's text is in its document and its ids are gold entity ids."""
     annotations = read_fact_annotations(FACTS_DIR)
+    assert len(annotations) >= 20
     docs = {}
     for folder in (TRAIN_SET, TRAIN_SET.parent / "dev"):
         for path in folder.glob("*.json"):
