@@ -121,6 +121,11 @@ def _print_summary(verb: str, where: Path, summary) -> None:  # type: ignore[no-
     typer.echo(f"  relations: {summary.relations:,}")
     typer.echo(f"  triples:   {summary.triples:,}")
     typer.echo(f"  files:     {where / 'graph.trig'}  {where / 'graph.html'}")
+    for line in summary.changes():
+        if line.startswith("warning"):
+            _err(f"kg: {line}")
+        else:
+            typer.echo(f"  {line}")
 
 
 def _report_notes(summary) -> int:  # type: ignore[no-untyped-def]

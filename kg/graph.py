@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import warnings
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -69,6 +70,10 @@ class BuildSummary:
     """Documents in the graph afterwards."""
     notes: tuple[ReadNote, ...] = ()
     """Inputs that were skipped or needed repair."""
+    replaced: tuple[str, ...] = ()
+    """Ids of documents that were in the graph already and were replaced, sorted."""
+    duplicates: tuple[tuple[str, str], ...] = ()
+    """``(new id, id already there)`` pairs of documents with the same text under two ids."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,12 +85,41 @@ class BuildSummary:
             "relations": self.relations,
             "triples": self.triples,
             "notes": [str(n) for n in self.notes],
+            "replaced": list(self.replaced),
+            "duplicates": [list(d) for d in self.duplicates],
         }
+
+    def changes(self) -> list[str]:
+        """One line for each thing a user should know changed beyond the counts.
+
+        >>> BuildSummary(1, 5, 0.1, replaced=("kr-chip-subsidy",)).changes()
+        ['replaced 1 document with the same id: kr-chip-subsidy']
+        """
+        lines = []
+        if self.replaced:
+            n = len(self.replaced)
+            lines.append(
+                f"replaced {n} document{'s' if n != 1 else ''} with the same id: "
+                + ", ".join(self.replaced[:10])
+                + (f" and {n - 10} more" if n > 10 else "")
+            )
+        for new, old in self.duplicates[:10]:
+            lines.append(
+                f"warning: {new} has the same content as {old}, already in the graph; "
+                f"duplicates inflate every per-document count (kg remove {new} drops it)"
+            )
+        if len(self.duplicates) > 10:
+            lines.append(f"warning: {len(self.duplicates) - 10} more duplicates")
+        return lines
 
 
 _COUNTS = """
 SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kgo:key ?k ; a ?type } GROUP BY ?type
 """
+_CONTENT_HASHES = """
+SELECT ?id ?hash WHERE { GRAPH ?g { ?d dcterms:identifier ?id ; kgo:contentHash ?hash } }
+"""
+_PIPELINE = "SELECT ?p WHERE { GRAPH ?g { ?b kgo:pipeline ?p } FILTER (?g = ?build) }"
 _RELATIONS = """
 SELECT (COUNT(*) AS ?n) WHERE {
   SELECT DISTINCT ?s ?p ?o WHERE { ?a a kgo:RelationAssertion ; rdf:subject ?s ;
@@ -195,12 +229,24 @@ class KnowledgeGraph:
         extractions = extract_documents(
             documents, nlp, batch_size=self.config.batch_size, n_process=self.config.workers
         )
+        hashes = self._content_hashes()
+        by_hash = {h: d for d, h in sorted(hashes.items(), reverse=True)}  # lowest id wins
+        replaced: set[str] = set()
+        duplicates: list[tuple[str, str]] = []
 
         def counted() -> Iterator[Extraction]:
             nonlocal n_docs, n_words
             for extraction in extractions:
+                doc = extraction.document
+                if doc.id in hashes:
+                    replaced.add(doc.id)
+                same = by_hash.get(doc.content_hash)
+                if same is not None and same != doc.id:
+                    duplicates.append((doc.id, same))
+                hashes[doc.id] = doc.content_hash
+                by_hash.setdefault(doc.content_hash, doc.id)
                 n_docs += 1
-                n_words += len(extraction.document.text.split())
+                n_words += len(doc.text.split())
                 yield extraction
                 if progress:
                     progress(n_docs, n_words)
@@ -219,8 +265,9 @@ class KnowledgeGraph:
             if batch:
                 _store.replace_documents(self.dataset, batch)
         if n_docs:
-            self._write_build_graph(nlp)
-        return self._summary(n_docs, n_words, started)
+            self._write_build_graph(_pipeline_name(nlp))
+        summary = self._summary(n_docs, n_words, started)
+        return replace(summary, replaced=tuple(sorted(replaced)), duplicates=tuple(duplicates))
 
     def add_extractions(self, extractions: Iterable[Extraction]) -> BuildSummary:
         """Write already-extracted documents (e.g. from :func:`kg.extract`)."""
@@ -248,6 +295,9 @@ class KnowledgeGraph:
                 'list the ids with: kg query "SELECT ?id { ?d dcterms:identifier ?id }"'
             )
         _store.remove_documents(self.dataset, list(doc_ids))
+        pipeline = self._recorded_pipeline()
+        if pipeline is not None:  # the build graph lists documents: it changes with them
+            self._write_build_graph(pipeline)
         return self._summary(len(doc_ids), 0, started)
 
     # -- reading -------------------------------------------------------------
@@ -335,12 +385,19 @@ class KnowledgeGraph:
                 "this graph was opened read-only; open it with read_only=False to change it"
             )
 
-    def _write_build_graph(self, nlp: Any) -> None:
+    def _content_hashes(self) -> dict[str, str]:
+        """Document id → content hash of every document in the graph."""
+        return {str(r[0]): str(r[1]) for r in self.query(_CONTENT_HASHES)}  # type: ignore[index]
+
+    def _recorded_pipeline(self) -> str | None:
+        """The pipeline the build graph names, or None when there is no build graph."""
+        from kg.vocab import BUILD_GRAPH
+
+        rows = sorted(str(r[0]) for r in self.query(_PIPELINE, {"build": BUILD_GRAPH}))  # type: ignore[index]
+        return rows[0] if rows else None
+
+    def _write_build_graph(self, pipeline: str) -> None:
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        meta = nlp.meta
-        pipeline = (
-            f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}".strip()
-        )
         quads = build_quads(
             started=now,
             ended=now,
@@ -387,6 +444,11 @@ def _take_over(graph_dir: Path) -> None:
         earlier.close(reason=" (a later kg.build, kg.add or kg.remove took its directory over)")
 
 
+def _pipeline_name(nlp: Any) -> str:
+    meta = nlp.meta
+    return f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}".strip()
+
+
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:
     if len(notes) == 1:
         return f"nothing to read: {notes[0]}"
@@ -426,6 +488,8 @@ def build(
     >>> g = build([])   # doctest: +SKIP
     """
     config = config or Config(**settings)
+    if texts is not None:
+        texts = _texts_checked(texts)
     if path is None:
         graph = KnowledgeGraph(config=config)
         _fill(graph, texts, files, progress, on_note)
@@ -455,6 +519,33 @@ def build(
         write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
+
+
+def _texts_checked(texts: Iterable[str] | str) -> Iterator[str]:
+    """``texts`` one by one, with a warning for a text that is the name of a file or folder."""
+    if isinstance(texts, (str, Path)):
+        texts = [str(texts)]  # one text, not one text per character
+    for text in texts:
+        text = str(text)
+        kind = _names_path(text)
+        if kind:
+            warnings.warn(
+                f"kg.build got {text!r} as a text to extract, but it names an existing {kind}; "
+                f"texts are read as they are: to read files or folders, pass files=[{text!r}]",
+                UserWarning,
+                stacklevel=3,
+            )
+        yield text
+
+
+def _names_path(text: str) -> str | None:
+    if not text.strip() or len(text) > 4096 or "\n" in text:
+        return None
+    try:
+        path = Path(text).expanduser()
+        return "folder" if path.is_dir() else "file" if path.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def add(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from rdflib import XSD, Dataset, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
@@ -244,3 +246,44 @@ def test_default_graph_has_no_duplicates_across_documents():
     rows = list(graph.query("SELECT ?t WHERE { ?e a foaf:Person ; schema:jobTitle ?t }"))
     assert rows == []  # only doc-a said "Premier"
     assert graph.query("ASK { ?e a foaf:Person }").askAnswer
+
+
+def test_add_reports_replaced_ids_and_the_same_text_under_another_id(nlp):
+    graph = KnowledgeGraph()
+    graph.add_documents([Document("a", TEXT_A), Document("b", TEXT_B)])
+    summary = graph.add_documents([Document("a", TEXT_A + " Again."), Document("c", TEXT_B)])
+    assert summary.replaced == ("a",)
+    assert summary.duplicates == (("c", "b"),)
+    assert summary.changes() == [
+        "replaced 1 document with the same id: a",
+        "warning: c has the same content as b, already in the graph; duplicates inflate "
+        "every per-document count (kg remove c drops it)",
+    ]
+    assert graph.document_ids() == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_build_warns_when_a_text_names_a_file_or_folder(tmp_path, nlp, kind):
+    target = tmp_path / "corpus"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        target.write_text(TEXT_A, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        graph = kg.build([str(target)])
+    said = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(said) == 1 and f"names an existing {kind}" in said[0]
+    assert f"pass files=[{str(target)!r}]" in said[0]
+    assert graph.document_ids() == ["doc-1"]  # the text was still taken as a text
+
+
+def test_remove_rewrites_the_build_graph_like_a_build_of_what_is_left(nlp):
+    graph = KnowledgeGraph()
+    graph.add_documents([Document("a", TEXT_A), Document("b", TEXT_B)])
+    graph.remove_document("b")
+    rows = graph.query(
+        "SELECT ?n ?d { GRAPH ?g { ?b kgo:documentCount ?n ; prov:generated ?d } }",
+        bindings={"g": BUILD_GRAPH},
+    )
+    assert [(int(r[0]), str(r[1])) for r in rows] == [(1, str(document_iri("a")))]

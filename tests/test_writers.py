@@ -149,3 +149,15 @@ def test_a_killed_writer_leaves_a_graph_the_next_writer_opens(graph_dir):
     result = run_kg("remove", "brussels-note", "-g", str(graph_dir))
     assert result.returncode == 0, result.stderr
     assert cli_documents(graph_dir) == "1"
+
+
+def test_kg_add_says_what_it_replaced_and_warns_of_duplicate_content(graph_dir, tmp_path):
+    docs = tmp_path / "more"
+    docs.mkdir()
+    (docs / "beijing-note.txt").write_text(TEXTS["beijing-note"] + " It met again.", "utf-8")
+    (docs / "copy.txt").write_text(TEXTS["brussels-note"], encoding="utf-8")
+    result = run_kg("add", str(docs), "-g", str(graph_dir))
+    assert result.returncode == 0, result.stderr
+    assert "replaced 1 document with the same id: beijing-note" in result.stdout
+    assert "warning: copy has the same content as brussels-note" in result.stderr
+    assert cli_documents(graph_dir) == "3"
