@@ -10,6 +10,9 @@ SPARQL, viewed as interactive HTML.
 True
 """
 
+from typing import TYPE_CHECKING, Any
+
+from kg.config import VERSION as __version__
 from kg.config import Config
 from kg.errors import (
     InputError,
@@ -17,18 +20,27 @@ from kg.errors import (
     ModelNotFoundError,
     PatternError,
     QueryError,
+    ReadOnlyQueryError,
     StoreError,
     ValidationError,
 )
-from kg.graph import BuildSummary, KnowledgeGraph, __version__, build, extract
+from kg.evaluate import EvalReport
+from kg.graph import BuildSummary, KnowledgeGraph, build, extract
 from kg.model import Document, Entity, Extraction, Mention, Relation
+from kg.read import ReadNote, iter_documents, read_texts
+from kg.validate import ValidationReport
+
+if TYPE_CHECKING:
+    from kg.views import HtmlSummary
 
 __all__ = [
     "BuildSummary",
     "Config",
     "Document",
     "Entity",
+    "EvalReport",
     "Extraction",
+    "HtmlSummary",
     "InputError",
     "KGError",
     "KnowledgeGraph",
@@ -36,10 +48,24 @@ __all__ = [
     "ModelNotFoundError",
     "PatternError",
     "QueryError",
+    "ReadNote",
+    "ReadOnlyQueryError",
     "Relation",
     "StoreError",
     "ValidationError",
+    "ValidationReport",
     "__version__",
     "build",
     "extract",
+    "iter_documents",
+    "read_texts",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The views load networkx and numpy; ``import kg`` (and so every CLI command) need not.
+    if name == "HtmlSummary":
+        from kg.views import HtmlSummary
+
+        return HtmlSummary
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")

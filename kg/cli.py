@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kg.config import DEFAULT_MODEL, Config
+from kg.config import DEFAULT_MODEL, Config, make_config
 from kg.errors import InputError, KGError
 
 app = typer.Typer(
@@ -133,7 +133,7 @@ def _report_notes(summary) -> int:  # type: ignore[no-untyped-def]
 
 
 def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None) -> Config:
-    return Config(model=model, workers=workers, patterns=tuple(patterns or ()))
+    return make_config(model=model, workers=workers, patterns=patterns or ())
 
 
 def _write(label: str, verb: str, where: Path, call, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
@@ -268,9 +268,8 @@ def eval_(
 ) -> None:
     """Score extraction against gold documents: strict and relaxed P/R/F1."""
     from kg.evaluate import evaluate
-    from kg.pipeline import load_pipeline
 
-    report = evaluate(gold_dir, load_pipeline(model, patterns=tuple(patterns or ())))
+    report = evaluate(gold_dir, config=_config(model, patterns=patterns))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -380,11 +379,10 @@ def html(
     """Write an interactive, self-contained HTML view of the graph (or part of it)."""
     from kg.graph import KnowledgeGraph
 
-    options: dict = {"focus": focus, "depth": depth, "types": tuple(types or ())}
-    if max_nodes is not None:
-        options["max_nodes"] = max_nodes
     with KnowledgeGraph(graph_dir, read_only=True) as graph:
-        summary = graph.write_html(output, **options)
+        summary = graph.write_html(
+            output, focus=focus, depth=depth, types=tuple(types or ()), max_nodes=max_nodes
+        )
     typer.echo(f"Wrote {output} ({summary.nodes_drawn} nodes, {summary.edges_drawn} edges)")
     if summary.nodes_omitted:
         typer.echo(f"  {summary.note}")
@@ -449,17 +447,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {err.filename}" if err.filename else ""
         _err(f"kg: error: cannot use{where}: {err.strerror or err}; check the path")
         return 2
+    except typer.Exit as err:  # --help, --version and the like
+        return err.exit_code
+    except typer.Abort:
+        _err("kg: interrupted")
+        return 130
+    except typer.TyperException as err:  # usage errors, raised by typer's own copy of click
+        show = getattr(err, "show", None)
+        if show is not None:
+            show()  # the usage line, the error and where to get help
+        else:
+            _err(f"kg: error: {err.format_message()}")
+        return 2
     except Exception as err:
-        # click's exceptions (typer may vendor its own click): usage errors, --help exits
-        name = type(err).__name__
-        if name == "Exit":
-            return int(getattr(err, "exit_code", 0))
-        if name == "Abort":
-            _err("kg: interrupted")
-            return 130
-        if hasattr(err, "show") and hasattr(err, "exit_code"):
-            err.show()
-            return 2
         if debug:  # a bug, not a user mistake: say so, keep the traceback for --debug
             raise
         _err(

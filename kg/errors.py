@@ -33,6 +33,11 @@ class QueryError(KGError):
     """Raised when a SPARQL query cannot be parsed or run, or a query endpoint fails."""
 
 
+class ReadOnlyQueryError(QueryError):
+    """Raised when a SPARQL Update is sent where only queries are accepted (``kg query``,
+    ``kg serve``); change the graph with ``kg add`` / ``kg remove`` instead."""
+
+
 class StoreError(KGError):
     """Raised when a graph directory is missing, locked by another writer, or damaged."""
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg.config import Config
 from kg.errors import InputError
 from kg.model import ENTITY_TYPES, PREDICATES, Document
 from kg.text import content_words, normalise_name
@@ -292,16 +293,33 @@ def read_gold_dir(path: Path | str) -> list[dict[str, Any]]:
     return docs
 
 
-def evaluate(gold_dir: Path | str, nlp: Language) -> EvalReport:
+def evaluate(
+    gold_dir: Path | str, nlp: Language | None = None, *, config: Config | None = None
+) -> EvalReport:
     """Run extraction on every gold document's text and score it.
 
-    >>> evaluate  # doctest: +ELLIPSIS
-    <function evaluate at ...>
+    Args:
+        gold_dir: A folder of gold documents (``<id>.json``, see GOLD_FORMAT.md).
+        nlp: A loaded pipeline; without one, ``config``'s model and patterns are loaded.
+        config: The settings used when ``nlp`` is not given.
+
+    Raises:
+        InputError: the folder is missing or empty, or holds a file that is not a gold document.
+
+    >>> evaluate("/nonexistent")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kg.errors.InputError: gold directory '/nonexistent' does not exist; ...
     """
     from kg.evaluate_facts import merge_fact_annotations, read_fact_annotations
     from kg.extraction import extract_documents
 
     gold = merge_fact_annotations(read_gold_dir(gold_dir), read_fact_annotations())
+    if nlp is None:
+        from kg.pipeline import load_pipeline
+
+        config = config or Config()
+        nlp = load_pipeline(config.model, patterns=config.patterns)
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
     predicted = [x.to_gold_dict() for x in extract_documents(docs, nlp)]
     return score(gold, predicted)

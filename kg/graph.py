@@ -29,7 +29,7 @@ from rdflib import Dataset
 from rdflib.query import Result
 
 from kg import store as _store
-from kg.config import Config
+from kg.config import VERSION, Config, make_config
 from kg.errors import InputError, KGError, StoreError
 from kg.fileio import atomic_path
 from kg.model import Document, Extraction
@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
     from kg.read import ReadNote
     from kg.validate import ValidationReport
+    from kg.views import HtmlSummary
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 WRITE_BATCH = 32
 """Documents written per store transaction."""
@@ -330,11 +331,33 @@ class KnowledgeGraph:
 
         return to_networkx(self.dataset)
 
-    def write_html(self, path: str | Path, **options: Any) -> Any:
-        """Write the interactive HTML view (options as :func:`kg.views.write_html`)."""
-        from kg.views import write_html
+    def write_html(
+        self,
+        path: str | Path,
+        *,
+        focus: str | None = None,
+        depth: int = 1,
+        types: Sequence[str] = (),
+        max_nodes: int | None = None,
+        title: str = "kg",
+        layout: bool | None = None,
+    ) -> HtmlSummary:
+        """Write the interactive HTML view; the options are :func:`kg.views.write_html`'s.
 
-        return write_html(self.to_networkx(), path, **options)
+        ``max_nodes=None`` keeps the view's default cap (``kg.views.DEFAULT_MAX_NODES``).
+        """
+        from kg.views import DEFAULT_MAX_NODES, write_html
+
+        return write_html(
+            self.to_networkx(),
+            path,
+            focus=focus,
+            depth=depth,
+            types=types,
+            max_nodes=DEFAULT_MAX_NODES if max_nodes is None else max_nodes,
+            title=title,
+            layout=layout,
+        )
 
     def validate(self) -> ValidationReport:
         """Check the graph against ``ontology/shapes.ttl`` (SHACL)."""
@@ -474,20 +497,23 @@ def build(
     files: Sequence[str | Path] | None = None,
     path: str | Path | None = None,
     config: Config | None = None,
+    model: str | None = None,
+    workers: int | None = None,
+    patterns: Sequence[str | Path] | None = None,
     progress: Progress | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
-    **settings: Any,
 ) -> KnowledgeGraph:
     """Build a knowledge graph from texts and/or files in one call.
 
     With ``path`` the graph is written to that graph directory (its store,
     ``graph.trig``, ``graph.html``, ``build.json``), replacing an earlier graph
     there only once the new one is complete; without, it lives in memory.
-    ``settings`` are :class:`Config` fields (``model=``, ``workers=``...).
+    ``model``, ``workers`` and ``patterns`` change those fields of ``config``
+    (or of the default :class:`Config`).
 
     >>> g = build([])   # doctest: +SKIP
     """
-    config = config or Config(**settings)
+    config = make_config(config, model=model, workers=workers, patterns=patterns)
     if texts is not None:
         texts = _texts_checked(texts)
     if path is None:
@@ -671,17 +697,22 @@ def _fill(
 
 
 def extract(
-    texts: Iterable[str | Document], *, config: Config | None = None, **settings: Any
+    texts: Iterable[str | Document],
+    *,
+    config: Config | None = None,
+    model: str | None = None,
+    workers: int | None = None,
+    patterns: Sequence[str | Path] | None = None,
 ) -> list[Extraction]:
     """Extraction only, no RDF: one :class:`Extraction` per text or :class:`Document`.
 
-    Plain strings get ids ``doc-1``, ``doc-2``...; ``settings`` are :class:`Config`
-    fields (``model=``...).
+    Plain strings get ids ``doc-1``, ``doc-2``...; ``model``, ``workers`` and
+    ``patterns`` change those fields of ``config`` (or of the default :class:`Config`).
     """
     from kg.extraction import extract_documents
     from kg.pipeline import load_pipeline
 
-    config = config or Config(**settings)
+    config = make_config(config, model=model, workers=workers, patterns=patterns)
     nlp = load_pipeline(config.model, patterns=config.patterns)
     docs = (
         t if isinstance(t, Document) else Document(f"doc-{n}", t) for n, t in enumerate(texts, 1)

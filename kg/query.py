@@ -22,7 +22,7 @@ from rdflib import XSD, BNode, Dataset, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
-from kg.errors import QueryError
+from kg.errors import QueryError, ReadOnlyQueryError
 from kg.vocab import PREFIXES
 
 MAX_QUERY_LENGTH = 100_000
@@ -85,10 +85,6 @@ class QueryShape(NamedTuple):
     has_dataset: bool
 
 
-class ReadOnlyQueryError(QueryError):
-    """Raised when a SPARQL Update is sent where only queries are accepted."""
-
-
 def inspect_query(
     query: str, *, max_length: int = MAX_QUERY_LENGTH, max_depth: int = MAX_DEPTH
 ) -> QueryShape:
@@ -122,7 +118,8 @@ def inspect_query(
     """
     if len(query) > max_length:
         raise QueryError(
-            f"query is too long ({len(query):,} characters; at most {max_length:,} accepted)"
+            f"query is too long ({len(query):,} characters; at most {max_length:,} accepted); "
+            "shorten it"
         )
     # SPARQL reads \uXXXX escapes before anything else: so must the checks
     query = _CODEPOINT.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
@@ -188,7 +185,7 @@ def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None
     try:
         return ds.query(query, initNs=PREFIXES, initBindings=init)
     except RecursionError as err:
-        raise QueryError("query is nested too deeply") from err
+        raise QueryError("query is nested too deeply; simplify it") from err
     except Exception as err:  # the engines raise SyntaxError, ParseException, ValueError...
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise QueryError(f"SPARQL error: {message}") from err

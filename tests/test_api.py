@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import inspect
+from pathlib import Path
+
 import networkx as nx
 from rdflib import OWL, RDF, Graph, URIRef
 
 import kg
+import kg.cli
 from kg.vocab import KGO, ONTOLOGY_DIR
 
 TEXT = (
@@ -20,6 +26,43 @@ def test_public_api_is_sorted_and_small():
     assert 15 <= len(kg.__all__) <= 25
     for name in kg.__all__:
         assert hasattr(kg, name), name
+
+
+def test_result_types_users_receive_are_exported():
+    from kg.evaluate import evaluate
+    from kg.views import write_html
+
+    assert inspect.signature(kg.KnowledgeGraph.validate).return_annotation == "ValidationReport"
+    assert inspect.signature(kg.KnowledgeGraph.write_html).return_annotation == "HtmlSummary"
+    assert inspect.signature(write_html).return_annotation == "HtmlSummary"
+    assert inspect.signature(evaluate).return_annotation == "EvalReport"
+    for name in ("ValidationReport", "HtmlSummary", "EvalReport", "ReadNote", "BuildSummary"):
+        assert name in kg.__all__ and isinstance(getattr(kg, name), type)
+
+
+def test_version_comes_from_the_package_metadata():
+    assert kg.__version__ == importlib.metadata.version("kg")
+
+
+def test_every_kg_error_is_a_kgerror_with_a_docstring():
+    errors = [getattr(kg, n) for n in kg.__all__ if n.endswith("Error")]
+    assert kg.ReadOnlyQueryError.__module__ == "kg.errors"
+    for error in errors:
+        assert issubclass(error, kg.KGError) and error.__doc__
+
+
+def test_convenience_functions_name_their_settings():
+    for function in (kg.build, kg.extract, kg.KnowledgeGraph.write_html):
+        kinds = {p.kind for p in inspect.signature(function).parameters.values()}
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, function
+
+
+def test_cli_imports_only_public_names():
+    tree = ast.parse(Path(kg.cli.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kg"):
+            private = [a.name for a in node.names if a.name.startswith("_")]
+            assert not private, f"kg/cli.py imports {private} from {node.module}"
 
 
 def test_build_from_texts_gives_a_queryable_graph():

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from kg.errors import QueryError, StoreError
-from kg.query import ReadOnlyQueryError, inspect_query
+from kg.errors import KGError, QueryError, ReadOnlyQueryError, StoreError
+from kg.query import inspect_query
 from kg.serve.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate, not_acceptable
 from kg.serve.page import query_page
 from kg.serve.pool import Pool
@@ -163,14 +163,20 @@ def create_app(
 
     Raises:
         StoreError: ``graph_dir`` holds no store.
+        KGError: a limit is out of range.
 
     >>> create_app(Path("/nonexistent"))
     Traceback (most recent call last):
     ...
     kg.errors.StoreError: no graph in /nonexistent; run kg build first
     """
-    if timeout <= 0 or max_results < 1 or workers < 1:
-        raise ValueError("timeout must be positive; max_results and workers at least 1")
+    if timeout <= 0:
+        raise KGError(f"the query time limit must be positive (got {timeout:g}); pass --timeout 10")
+    if max_results < 1 or workers < 1:
+        raise KGError(
+            f"max_results and workers must be at least 1 (got {max_results}, {workers}); "
+            "pass --max-results 10000 --workers 2"
+        )
     store = _store_path(graph_dir)
     settings = _Settings(
         store,
@@ -221,6 +227,7 @@ def serve(
 
     Raises:
         StoreError: ``graph_dir`` holds no store.
+        KGError: a limit is out of range.
 
     >>> serve(Path("/nonexistent"))
     Traceback (most recent call last):
@@ -261,5 +268,5 @@ def main(argv: Sequence[str] | None = None) -> None:
             max_results=args.max_results,
             workers=args.workers,
         )
-    except StoreError as err:
+    except KGError as err:
         parser.exit(2, f"error: {err}\n")
