@@ -224,10 +224,7 @@ def serve(
     """Serve ``graph_dir`` at ``http://HOST:PORT/sparql`` until Ctrl-C.
 
     On loopback, requests naming another ``Host`` are refused (no DNS rebinding).
-
-    Raises:
-        StoreError: ``graph_dir`` holds no store.
-        KGError: a limit is out of range.
+    The other arguments, and what is raised, are :func:`create_app`'s.
 
     >>> serve(Path("/nonexistent"))
     Traceback (most recent call last):

@@ -1,22 +1,29 @@
-"""The ``kg`` command line: a thin layer that parses, calls one function, prints.
-
-Exit codes: 0 success; 1 a check found problems (validate) or some inputs were
-skipped; 2 usage or runtime error. Errors print one line; ``--debug`` shows
-the traceback.
-"""
+"""The ``kg`` commands: each parses its options, calls one public function, prints."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from kg.config import DEFAULT_MODEL, Config, make_config
-from kg.errors import InputError, KGError
+import kg
+import kg.graph
+from kg.cli.options import (
+    DEFAULT_DIR,
+    Endpoint,
+    GraphDir,
+    GraphStore,
+    Inputs,
+    Model,
+    Patterns,
+    Workers,
+)
+from kg.cli.output import config_of, print_summary, push, show_notes, write
+from kg.config import DEFAULT_MODEL
+from kg.errors import InputError
 
 app = typer.Typer(
     name="kg",
@@ -30,43 +37,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-DEFAULT_DIR = Path("output")
-
-Inputs = Annotated[
-    list[Path],
-    typer.Argument(help="Files (.txt .md .html .jsonl) or folders to read.", show_default=False),
-]
-GraphDir = Annotated[
-    Path, typer.Option("--graph", "-g", help="Graph directory to read.", show_default=True)
-]
-Model = Annotated[
-    str,
-    typer.Option(
-        "--model", "-m", help="spaCy pipeline to use (any installed pipeline name or path)."
-    ),
-]
-Workers = Annotated[
-    int, typer.Option("--workers", "-w", min=1, help="Processes for the spaCy pipeline.")
-]
-Endpoint = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--endpoint",
-        help="Write to this SPARQL 1.1 Update endpoint instead of a graph directory.",
-    ),
-]
-GraphStore = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--graph-store",
-        help="With --endpoint: write each document with the Graph Store Protocol at this URL.",
-    ),
-]
-Patterns = Annotated[
-    Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--patterns", help="Extra pattern file (JSONL/JSON) to add to kg's rules."),
-]
-
 
 @app.callback()
 def _options(
@@ -75,100 +45,6 @@ def _options(
     ] = False,
 ) -> None:
     """kg: policy knowledge graphs from text."""
-
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _show(notes: Sequence) -> None:
-    """Print the read notes of a command that went through (a failure's message holds them)."""
-    for note in notes:
-        _err(f"kg: {note}")
-
-
-def _progress(label: str):  # type: ignore[no-untyped-def]
-    """A progress callback that draws on a terminal and stays silent otherwise."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.fields[docs]} documents, {task.fields[words]} words"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-    task = bar.add_task(label, docs=0, words=0)
-
-    def update(docs: int, words: int) -> None:
-        bar.update(task, docs=f"{docs:,}", words=f"{words:,}")
-
-    return bar, update
-
-
-def _print_summary(verb: str, where: Path, summary) -> None:  # type: ignore[no-untyped-def]
-    entities = ", ".join(f"{n:,} {t}" for t, n in summary.entities.items())
-    typer.echo(
-        f"{verb} {where}/ from {summary.documents:,} documents "
-        f"({summary.words:,} words) in {summary.seconds:.1f} s"
-    )
-    typer.echo(f"  graph holds {summary.total_documents:,} documents")
-    typer.echo(f"  entities:  {entities}")
-    typer.echo(f"  relations: {summary.relations:,}")
-    typer.echo(f"  triples:   {summary.triples:,}")
-    typer.echo(f"  files:     {where / 'graph.trig'}  {where / 'graph.html'}")
-    for line in summary.changes():
-        if line.startswith("warning"):
-            _err(f"kg: {line}")
-        else:
-            typer.echo(f"  {line}")
-
-
-def _report_notes(summary) -> int:  # type: ignore[no-untyped-def]
-    return 1 if any(n.lost for n in summary.notes) else 0
-
-
-def _config(model: str, workers: int = 1, patterns: Sequence[Path] | None = None) -> Config:
-    return make_config(model=model, workers=workers, patterns=patterns or ())
-
-
-def _write(label: str, verb: str, where: Path, call, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
-    """Run a graph-writing call with a progress display, then print its notes and summary."""
-    notes: list = []
-    bar, update = _progress(label)
-    with bar:
-        graph = call(*args, progress=update, on_note=notes.append, **kwargs)
-    summary = graph.last_summary
-    graph.close()
-    _show(notes)
-    _print_summary(verb, where, summary)
-    return _report_notes(summary)
-
-
-def _push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Config) -> int:
-    import kg.graph
-
-    notes: list = []
-    bar, update = _progress("Pushing")
-    with bar:
-        summary = kg.graph.push(
-            inputs,
-            endpoint,
-            graph_store=graph_store,
-            config=config,
-            progress=update,
-            on_note=notes.append,
-        )
-    _show(notes)
-    typer.echo(
-        f"Wrote {summary.documents:,} documents ({summary.triples:,} triples) to {graph_store or endpoint}"
-        f" in {summary.seconds:.1f} s"
-    )
-    return _report_notes(summary)
 
 
 @app.command()
@@ -188,15 +64,10 @@ def build(
     An earlier graph in the directory is replaced only once the new one is complete.
     With --endpoint, each document goes to that SPARQL store as its named graph instead.
     """
-    import kg.graph
-
+    config = config_of(model, workers, patterns)
     if endpoint:
-        return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
-
-    config = _config(model, workers, patterns)
-    return _write(
-        "Building", "Built", output, kg.graph.build, files=inputs, path=output, config=config
-    )
+        return push(inputs, endpoint, graph_store, config)
+    return write("Building", "Built", output, kg.build, files=inputs, path=output, config=config)
 
 
 @app.command()
@@ -213,13 +84,10 @@ def add(
 
     With --endpoint, each document replaces its named graph in that SPARQL store instead.
     """
-    import kg.graph
-
+    config = config_of(model, workers, patterns)
     if endpoint:
-        return _push(inputs, endpoint, graph_store, _config(model, workers, patterns))
-
-    config = _config(model, workers, patterns)
-    return _write("Adding", "Updated", graph_dir, kg.graph.add, inputs, graph_dir, config=config)
+        return push(inputs, endpoint, graph_store, config)
+    return write("Adding", "Updated", graph_dir, kg.graph.add, inputs, graph_dir, config=config)
 
 
 @app.command()
@@ -228,12 +96,10 @@ def remove(
     graph_dir: GraphDir = DEFAULT_DIR,
 ) -> None:
     """Drop documents and every fact only they supported."""
-    import kg.graph
-
     graph = kg.graph.remove(doc_ids, graph_dir)
     summary = graph.last_summary
     graph.close()
-    _print_summary("Updated", graph_dir, summary)
+    print_summary("Updated", graph_dir, summary)
 
 
 @app.command()
@@ -247,14 +113,11 @@ def extract(
     patterns: Patterns = None,
 ) -> int:
     """Extraction only: write one JSON file per input in the gold annotation format."""
-    from kg.graph import extract_files
-
     notes: list = []
-
-    count = extract_files(
-        inputs, json_dir, config=_config(model, workers, patterns), on_note=notes.append
+    count = kg.graph.extract_files(
+        inputs, json_dir, config=config_of(model, workers, patterns), on_note=notes.append
     )
-    _show(notes)
+    show_notes(notes)
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
     return 1 if any(n.lost for n in notes) else 0
 
@@ -269,7 +132,7 @@ def eval_(
     """Score extraction against gold documents: strict and relaxed P/R/F1."""
     from kg.evaluate import evaluate
 
-    report = evaluate(gold_dir, config=_config(model, patterns=patterns))
+    report = evaluate(gold_dir, config=config_of(model, patterns=patterns))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -296,7 +159,6 @@ def query(
     ] = None,
 ) -> None:
     """Run a SPARQL query on the graph (the default graph is the union of all documents)."""
-    from kg.graph import KnowledgeGraph
     from kg.query import FORMATS, format_result
 
     if fmt not in FORMATS:
@@ -316,7 +178,7 @@ def query(
 
         result = query_endpoint(endpoint, sparql)
     else:
-        with KnowledgeGraph(graph_dir, read_only=True) as graph:
+        with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
             result = graph.query(sparql)
             text = format_result(result, fmt)
         typer.echo(text)
@@ -334,11 +196,9 @@ def export(
     graph_dir: GraphDir = DEFAULT_DIR,
 ) -> None:
     """Write the graph in a standard RDF format, or as GraphML/GEXF for Gephi and yEd."""
-    from kg.graph import KnowledgeGraph
-
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+    with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
         if fmt in ("graphml", "gexf"):
             from kg.views import write_gexf, write_graphml
 
@@ -377,9 +237,7 @@ def html(
     ] = None,
 ) -> None:
     """Write an interactive, self-contained HTML view of the graph (or part of it)."""
-    from kg.graph import KnowledgeGraph
-
-    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+    with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
         summary = graph.write_html(
             output, focus=focus, depth=depth, types=tuple(types or ()), max_nodes=max_nodes
         )
@@ -391,9 +249,7 @@ def html(
 @app.command()
 def validate(graph_dir: GraphDir = DEFAULT_DIR) -> int:
     """Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 error)."""
-    from kg.graph import KnowledgeGraph
-
-    with KnowledgeGraph(graph_dir, read_only=True) as graph:
+    with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
         report = graph.validate()
     if report.conforms:
         typer.echo(f"{graph_dir}: conforms to ontology/shapes.ttl")
@@ -423,51 +279,3 @@ def serve(
     from kg.serve import serve as run
 
     run(graph_dir, host=host, port=port, timeout=timeout, max_results=max_results, workers=workers)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns (and, as a script, exits with) the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    args = [a for a in args if a != "--debug"]
-    command = typer.main.get_command(app)
-    try:
-        result = command.main(args, prog_name="kg", standalone_mode=False)
-    except KGError as err:
-        if debug:
-            raise
-        _err(f"kg: error: {err}")
-        return 2
-    except KeyboardInterrupt:
-        _err("kg: interrupted")
-        return 130
-    except OSError as err:  # a path the user named cannot be written or read
-        if debug:
-            raise
-        where = f" {err.filename}" if err.filename else ""
-        _err(f"kg: error: cannot use{where}: {err.strerror or err}; check the path")
-        return 2
-    except typer.Exit as err:  # --help, --version and the like
-        return err.exit_code
-    except typer.Abort:
-        _err("kg: interrupted")
-        return 130
-    except typer.TyperException as err:  # usage errors, raised by typer's own copy of click
-        show = getattr(err, "show", None)
-        if show is not None:
-            show()  # the usage line, the error and where to get help
-        else:
-            _err(f"kg: error: {err.format_message()}")
-        return 2
-    except Exception as err:
-        if debug:  # a bug, not a user mistake: say so, keep the traceback for --debug
-            raise
-        _err(
-            f"kg: internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
-        )
-        return 2
-    return result if isinstance(result, int) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The options several commands share, declared once (typer ``Annotated`` types)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+DEFAULT_DIR = Path("output")
+
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(help="Files (.txt .md .html .jsonl) or folders to read.", show_default=False),
+]
+GraphDir = Annotated[
+    Path, typer.Option("--graph", "-g", help="Graph directory to read.", show_default=True)
+]
+Model = Annotated[
+    str,
+    typer.Option(
+        "--model", "-m", help="spaCy pipeline to use (any installed pipeline name or path)."
+    ),
+]
+Workers = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Processes for the spaCy pipeline.")
+]
+Endpoint = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--endpoint",
+        help="Write to this SPARQL 1.1 Update endpoint instead of a graph directory.",
+    ),
+]
+GraphStore = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--graph-store",
+        help="With --endpoint: write each document with the Graph Store Protocol at this URL.",
+    ),
+]
+Patterns = Annotated[
+    Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
+    typer.Option("--patterns", help="Extra pattern file (JSONL/JSON) to add to kg's rules."),
+]
