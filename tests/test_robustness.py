@@ -225,17 +225,16 @@ def test_nonexistent_input_is_exit_2_and_one_line(cli, tmp_path):
     assert "missing.txt" in one_error_line(err)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--bogus"],
-        ["no-such-command"],
-        ["build"],
-        ["build", "x.txt", "--workers", "0"],
-        ["html", "-o", "x.html", "--depth", "-1"],
-        ["query", "ASK {}", "--no-such-option"],
-    ],
-)
+BAD_COMMAND_LINES = [
+    ["--bogus"],
+    ["no-such-command"],
+    ["build"],
+    ["build", "x.txt", "--workers", "0"],
+    ["html", "-o", "x.html", "--depth", "-1"],
+]
+
+
+@pytest.mark.parametrize("args", [*BAD_COMMAND_LINES, ["query", "ASK {}", "--no-such-option"]])
 def test_bad_command_line_is_a_usage_error_not_an_internal_error(cli, args):
     code, _, err = cli(*args)
     assert code == 2
@@ -243,17 +242,7 @@ def test_bad_command_line_is_a_usage_error_not_an_internal_error(cli, args):
     assert err.strip()
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--bogus"],
-        ["no-such-command"],
-        ["build"],
-        ["build", "x.txt", "--workers", "0"],
-        ["html", "-o", "x.html", "--depth", "-1"],
-        [],
-    ],
-)
+@pytest.mark.parametrize("args", [*BAD_COMMAND_LINES, []])
 def test_usage_error_does_not_claim_to_be_an_internal_error(cli, args):
     code, _, err = cli(*args)
     assert code == 2
