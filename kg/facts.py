@@ -193,6 +193,7 @@ class _Context:
     chunks: tuple[tuple[Doc, int], ...]
     mentions: tuple[_Mention, ...]
     main_policy: str | None
+    main_topic: str | None
     year: int | None
     month: int | None
     dateline: tuple[int, int]
@@ -223,25 +224,48 @@ def _token_at(doc: Doc, char: int) -> Token | None:
     return span[0]
 
 
+_BODY_LINE = re.compile(r"[.!?:\"”’)]\s*$")
+
+
+def body_start(text: str) -> int:
+    """Where the body starts: after the headline, subtitle and date lines of a release.
+
+    The body is the first line that ends like a sentence and has eight words or
+    more, or is long; facts are not taken from the lines before it.
+
+    >>> body_start("Fund opens\\nMEDIA STATEMENT\\nThe fund opens today for all farmers in the region.")
+    27
+    """
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if (_BODY_LINE.search(stripped) and len(stripped.split()) >= 8) or len(stripped) >= 200:
+            return pos
+        pos += len(line)
+    return 0
+
+
 _DATELINE = re.compile(
-    r"^[A-Z][A-Za-z .'’()-]{1,40},\s+(?P<date>[^\n]{3,40}?)\s*(?:--|—|–|-)\s", re.M
+    r"(?:[A-Z][A-Za-z .'’()]{1,40},\s+)?(?P<date>[A-Z][^\n]{2,30}?|\d{1,2} [A-Z][^\n]{2,25}?)"
+    r"\s*(?:--|—|–|-)"
 )
 
 
 def _document_date(
     text: str, doc_id: str, rules: FactRules
 ) -> tuple[int | None, int | None, tuple[int, int]]:
-    """(year, month, dateline span) from a dateline or a date line near the top."""
-    head = text[:600]
-    span = (0, 0)
+    """(year, month, dateline span): the date of a release from its head or dateline."""
+    body = body_start(text)
+    span = (0, body)
     year = month = None
     candidates: list[tuple[int, int, str]] = []
-    m = _DATELINE.search(head)
+    m = _DATELINE.match(text, body)
     if m:
         candidates.append((m.start(), m.end(), m.group("date")))
-    for line in re.finditer(r"^[^\n]{4,30}$", head, re.M):
-        candidates.append((line.start(), line.end(), line.group(0)))
-    for start, end, piece in candidates:
+    # date lines of the head ("May 4, 2011"), not dates inside a headline
+    for line in re.finditer(r"^[^\n]{4,40}$", text[:body], re.M):
+        candidates.append((0, body, line.group(0)))
+    for _start, end, piece in candidates:
         for _rule, pattern in rules.dates[:5]:
             dm = pattern.search(piece)
             if dm is None:
@@ -249,7 +273,7 @@ def _document_date(
             month = _month(dm.group("mon"), rules)
             if "year" in dm.groupdict() and dm.group("year"):
                 year = int(dm.group("year"))
-            span = (start, end)
+            span = (0, max(body, end))
             break
         if month is not None:
             break
@@ -291,20 +315,26 @@ def _context(
         (_Mention(m.start, m.end, e.id, e.type) for e in extraction.entities for m in e.mentions),
         key=lambda m: (m.start, m.end, m.entity),
     )
-    policies = [e for e in extraction.entities if e.type == "Policy" and e.mentions]
-    main = None
-    if policies:
+
+    def main(types: tuple[str, ...]) -> str | None:
+        ents = [e for e in extraction.entities if e.type in types and e.mentions]
+        if not ents:
+            return None
+        order = {t: n for n, t in enumerate(types)}
         best = min(
-            policies, key=lambda e: (-len(e.mentions), min(m.start for m in e.mentions), e.id)
+            ents,
+            key=lambda e: (-len(e.mentions), order[e.type], min(m.start for m in e.mentions), e.id),
         )
-        main = best.id
+        return best.id
+
     year, month, dateline = _document_date(text, extraction.document.id, rules)
     return _Context(
         text,
         extraction.document.id,
         tuple(chunks),
         tuple(mentions),
-        main,
+        main(("Policy",)),
+        main(("Policy", "Sector")),
         year,
         month,
         dateline,
@@ -339,24 +369,49 @@ def _mention_root(ctx: _Context, m: _Mention) -> Token | None:
     return span.root
 
 
-def _anaphora(ctx: _Context, sent_start: int, sent_end: int, rules: FactRules) -> list[int]:
+def _anaphora(
+    ctx: _Context, sent_start: int, sent_end: int, rules: FactRules
+) -> list[tuple[int, str]]:
+    """(offset, head noun) of each phrase that refers back to a policy ("the programme")."""
     words = [w for e in rules.entries("policy_anaphora") for w in e["words"]]
     pattern = re.compile(
-        rf"\b(?:[Tt]he|[Tt]his|[Ii]ts)\s+(?:[\w-]+\s+)?(?:{_alt(words)})\b|\b(?:Its|its)\b"
+        rf"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Ii]ts)\s+(?:[\w-]+\s+)?(?P<noun>{_alt(words)})\b"
+        rf"|^(?P<its>Its)\b"
     )
-    return [sent_start + m.start() for m in pattern.finditer(ctx.text[sent_start:sent_end])]
+    text = ctx.text[sent_start:sent_end]
+    return [
+        (sent_start + m.start(), (m.group("noun") or "").casefold()) for m in pattern.finditer(text)
+    ]
+
+
+def _antecedent(ctx: _Context, pos: int, noun: str) -> str | None:
+    """The policy a phrase refers to: the last one before it whose name has the noun."""
+    stem = noun.rstrip("s")
+    if stem:
+        for m in reversed(ctx.mentions):
+            if m.end <= pos and m.type == "Policy" and stem in ctx.text[m.start : m.end].casefold():
+                return m.entity
+    return ctx.main_policy
+
+
+def _costs(rules: FactRules, kind: str) -> dict[str, Any]:
+    for entry in rules.entries("subject_types"):
+        if entry["fact"] == kind:
+            return entry
+    return {"penalty": {}}
 
 
 def _subject(
     ctx: _Context, kind: str, start: int, end: int, rules: FactRules
 ) -> tuple[str | None, str | None]:
-    """(entity id, rule id) of the entity a figure or date at ``start:end`` is about."""
-    penalties: dict[str, float] = {}
-    fallback = 99.0
-    for entry in rules.entries("subject_types"):
-        if entry["fact"] == kind:
-            penalties = entry["penalty"]
-            fallback = float(entry.get("document_policy", fallback))
+    """(entity id, rule id) of the entity a figure or date at ``start:end`` is about.
+
+    Candidates, cheapest first: entities named in the sentence (distance in the
+    dependency tree plus a cost per type), a phrase that refers back to a policy,
+    entities of the previous sentence of the paragraph, the document's main topic.
+    """
+    costs = _costs(rules, kind)
+    penalties: dict[str, float] = costs["penalty"]
     s_start, s_end, _sent = ctx.sentence(start)
     anchor = ctx.token(start)
     scored: list[tuple[float, int, str, str]] = []
@@ -368,16 +423,40 @@ def _subject(
         root = _mention_root(ctx, m)
         dist = _tree_distance(anchor, root) if anchor is not None and root is not None else 20
         lin = abs(m.start - start) / 200
+        cost = penalties[m.type] + dist + lin
+        if anchor is not None and root is not None and anchor.doc is root.doc:
+            head = anchor.doc[anchor.i]
+            while head.dep_ in ("compound", "nummod", "quantmod") and head.head is not head:
+                head = head.head  # "722.58 billion yuan": from the number to its noun
+            if head.is_ancestor(root):  # "800 billion yen of Climate Transition Bonds"
+                cost -= float(costs.get("inside", 0))
+        scored.append((cost, m.start, m.entity, "subject.sentence-tree.v1"))
+    for pos, noun in _anaphora(ctx, s_start, s_end, rules):
+        target = _antecedent(ctx, pos, noun)
+        if target is None:
+            continue
+        tok = ctx.token(pos)
+        dist = _tree_distance(anchor, tok) if anchor is not None and tok is not None else 20
+        cost = float(costs.get("anaphora", 1)) + dist + abs(pos - start) / 200
+        scored.append((cost, pos, target, "subject.policy-anaphora.v1"))
+    if s_start > 0 and "\n" not in ctx.text[s_start - 2 : s_start]:
+        p_start, p_end, _ = ctx.sentence(s_start - 1)
+        for m in ctx.mentions:
+            if m.type in penalties and p_start <= m.start and m.end <= p_end:
+                cost = float(costs.get("previous_sentence", 6)) + penalties[m.type]
+                scored.append(
+                    (
+                        cost + (p_end - m.end) / 200,
+                        m.start,
+                        m.entity,
+                        "subject.previous-sentence.v1",
+                    )
+                )
+    topic = ctx.main_policy if kind == "Date" else ctx.main_topic
+    if topic is not None:
         scored.append(
-            (penalties[m.type] + dist + lin, m.start, m.entity, "subject.sentence-tree.v1")
+            (float(costs.get("document", 8)), s_start, topic, "subject.document-topic.v1")
         )
-    if ctx.main_policy is not None:
-        for pos in _anaphora(ctx, s_start, s_end, rules):
-            tok = ctx.token(pos)
-            dist = _tree_distance(anchor, tok) if anchor is not None and tok is not None else 20
-            cost = dist + abs(pos - start) / 200
-            scored.append((cost, pos, ctx.main_policy, "subject.policy-anaphora.v1"))
-        scored.append((fallback, s_start, ctx.main_policy, "subject.document-main-policy.v1"))
     if scored:
         best = min(scored)
         return best[2], best[3]
@@ -471,10 +550,9 @@ def _past(ctx: _Context, start: int) -> bool | None:
     if sent is None or not sent.doc.has_annotation("TAG"):
         return None
     words = {t.lower_ for t in sent}
-    if words & {"will", "shall", "scheduled", "plans", "plan", "expected", "would"}:
+    if words & {"will", "shall", "scheduled", "next"}:
         return False
-    root = sent.root
-    return root.tag_ in ("VBD", "VBN")
+    return True if any(t.tag_ == "VBD" for t in sent) else None
 
 
 def _resolve_month(ctx: _Context, month: int, start: int) -> int | None:
@@ -488,6 +566,18 @@ def _resolve_month(ctx: _Context, month: int, start: int) -> int | None:
     if month < ctx.month - 1 and past is False:
         return ctx.year + 1
     return ctx.year
+
+
+def _month_year(ctx: _Context, month: int, start: int) -> int | None:
+    """The year of a month named without one ("last July", "in March")."""
+    if ctx.year is None:
+        return None
+    before = ctx.text[max(0, start - 5) : start].casefold()
+    if before.endswith("last "):
+        return ctx.year - 1 if ctx.month is None or month >= ctx.month else ctx.year
+    if before.endswith("next "):
+        return ctx.year + 1 if ctx.month is None or month <= ctx.month else ctx.year
+    return _resolve_month(ctx, month, start)
 
 
 def _dates(ctx: _Context, rules: FactRules, taken: list[tuple[int, int]]) -> list[Fact]:
@@ -518,7 +608,15 @@ def _dates(ctx: _Context, rules: FactRules, taken: list[tuple[int, int]]) -> lis
                     prev = ctx.text[max(0, m.start() - 4) : m.start()].lower()
                     if not re.search(r"(in|of|since|until|by)\s$", prev):
                         continue  # the modal verb
-                year = int(g["year"]) if g.get("year") else _resolve_month(ctx, month, m.start())
+                word = g["mon"]
+                if (
+                    rule_id == "date.month.v1"
+                    and "." not in word
+                    and len(word) <= 4
+                    and month not in (5, 6, 7)
+                ):
+                    continue  # "Jan" in "Jan Arogya": a bare abbreviation only with a day
+                year = int(g["year"]) if g.get("year") else _month_year(ctx, month, m.start())
                 if year is None:
                     continue
                 value = f"{year:04d}-{month:02d}"
@@ -593,6 +691,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _quotes(ctx: _Context, rules: FactRules) -> list[Fact]:
     out: list[Fact] = []
     last_speaker: str | None = None
+    last_para = -1
     verbs = re.compile(
         r"\b(?:said|says|say|added|adds|told|stated|noted|explained|stressed|announced|declared|according to|commented|remarked)\b"
     )
@@ -615,8 +714,9 @@ def _quotes(ctx: _Context, rules: FactRules) -> list[Fact]:
                 and x.start < para_end
                 and x.type in ("Person", "Organization")
             ]
-            if cands:
-                speaker = cands[0].entity
+            people = [x for x in cands if x.type == "Person"]
+            if people or cands:
+                speaker = (people or cands)[0].entity
             elif re.match(r"\W*(?:he|she)\b", after, re.I):
                 prior = [x for x in ctx.mentions if x.end <= m.start() and x.type == "Person"]
                 speaker = prior[-1].entity if prior else None
@@ -630,11 +730,12 @@ def _quotes(ctx: _Context, rules: FactRules) -> list[Fact]:
             ]
             if cands:
                 speaker = cands[-1].entity
-        if speaker is None and last_speaker is not None and m.start() == para_start:
+        continued = m.start() == para_start or last_para == para_start
+        if speaker is None and last_speaker is not None and continued:
             speaker, rule = last_speaker, "statement.quote-continued.v1"
         if speaker is None:
             continue
-        last_speaker = speaker
+        last_speaker, last_para = speaker, para_start
         s_start, _, _ = ctx.sentence(q_start)
         _, s_end, _ = ctx.sentence(max(q_start, q_end - 1))
         out.append(
@@ -764,15 +865,37 @@ def find_facts(
     if not extraction.document.text.strip():
         return ()
     ctx = _context(extraction, chunks, rules)
-    facts = _amounts(ctx, rules)
+    facts: list[Fact] = []
+    facts += _amounts(ctx, rules)
     facts += _percents(ctx, rules)
     taken = [(f.start, f.end) for f in facts]
     facts += _dates(ctx, rules, taken)
     quotes = _quotes(ctx, rules)
     quoted = [(f.start, f.end) for f in quotes]
     facts += quotes + _reported(ctx, rules, quoted)
+    clipped = [_clip(f, ctx) for f in facts]
+    facts = [f for f in clipped if f is not None and f.start >= ctx.dateline[1]]
     facts.sort(key=lambda f: (f.start, f.end, f.type, str(f.value), f.rule))
     return tuple(facts)
+
+
+def _clip(fact: Fact, ctx: _Context) -> Fact | None:
+    """A statement cut to the body and to one line; other facts unchanged."""
+    if fact.type != "Statement":
+        return fact
+    start, end = max(fact.start, ctx.dateline[1]), fact.end
+    if start >= end:
+        return None
+    pieces = [
+        (start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", ctx.text[start:end])
+    ]
+    start, end = max(pieces, key=lambda p: (p[1] - p[0], -p[0]))
+    start, end = _trim(ctx.text, start, end)
+    if (start, end) == (fact.start, fact.end):
+        return fact
+    if len(ctx.text[start:end].split()) < 4:
+        return None
+    return replace(fact, text=ctx.text[start:end], start=start, end=end)
 
 
 def add_facts(extraction: Extraction, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
