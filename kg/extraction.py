@@ -63,6 +63,47 @@ def split_text(text: str, size: int) -> list[tuple[int, str]]:
     return pieces
 
 
+MAX_RUN = 2_000
+"""Most characters spaCy sees at once without a sentence end or line break.
+
+The parser makes such a stretch one sentence, and rule work per sentence grows
+with its length squared; longer runs (a scraped page on one line, a log) are cut
+at whitespace into pieces of this size, and the document's provenance says so."""
+
+
+def bound_runs(offset: int, chunk: str, run: int = MAX_RUN) -> list[tuple[int, str]]:
+    """Cut every stretch of ``chunk`` longer than ``run`` without a sentence end.
+
+    Stretches are cut at the last whitespace of each window (hard at ``run`` when
+    there is none); text with sentence ends passes whole; nothing is dropped.
+
+    >>> bound_runs(0, "aa bb cc dd. Ee.", 8)
+    [(0, 'aa bb '), (6, 'cc dd. Ee.')]
+    >>> bound_runs(5, "One. Two.", 6)
+    [(5, 'One. Two.')]
+    """
+    if run <= 0:
+        raise ValueError("run length must be positive")
+    ends = [0, *(m.end() for m in _SENTENCE_END.finditer(chunk)), len(chunk)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    for a, b in zip(ends, ends[1:]):
+        if b - a <= run:
+            continue
+        if a > start:
+            pieces.append((offset + start, chunk[start:a]))
+        pos = a
+        while b - pos > run:
+            window = chunk[pos : pos + run]
+            ws = max(window.rfind(" "), window.rfind("\t"))
+            cut = ws + 1 if ws >= run // 4 else run
+            pieces.append((offset + pos, chunk[pos : pos + cut]))
+            pos += cut
+        start = pos  # the rest of the stretch goes with what follows
+    pieces.append((offset + start, chunk[start:]))
+    return pieces
+
+
 def _chunk_size(nlp: Language) -> int:
     size = DEFAULT_CHUNK_SIZE
     if "kg_entities" in nlp.pipe_names:
@@ -146,6 +187,18 @@ def extract_documents(
         return
     size = _chunk_size(nlp)
     names = lexicon_names(nlp)
+    long_runs: dict[int, int] = {}  # document index -> cuts made inside long runs
+
+    def built(index: int, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
+        extraction = _build(pending.pop(index), chunks, names)
+        cuts = long_runs.pop(index, 0)
+        if not cuts:
+            return extraction
+        note = (
+            f"text without sentence ends cut {cuts} time{'s' if cuts != 1 else ''} into "
+            f"pieces of at most {MAX_RUN:,} characters for the parser"
+        )
+        return replace(extraction, warnings=(*extraction.warnings, note))
 
     def feed() -> Iterator[tuple[str, tuple[int, int]]]:
         index = 0
@@ -154,8 +207,14 @@ def extract_documents(
             if _LONE_SURROGATE.search(doc.text):  # not encodable; one char each, offsets kept
                 doc = replace(doc, text=_LONE_SURROGATE.sub("\ufffd", doc.text))
             pending[index] = doc
+            cuts = 0
             for offset, chunk in split_text(doc.text, size):
-                yield chunk, (index, offset)
+                pieces = bound_runs(offset, chunk)
+                cuts += len(pieces) - 1
+                for piece_offset, piece in pieces:
+                    yield piece, (index, piece_offset)
+            if cuts:
+                long_runs[index] = cuts
             index += 1
             doc = next(stream, None)
 
@@ -165,12 +224,12 @@ def extract_documents(
         feed(), as_tuples=True, batch_size=batch_size, n_process=n_process
     ):
         if current is not None and index != current:
-            yield _build(pending.pop(current), chunks, names)
+            yield built(current, chunks)
             chunks = []
         current = index
         chunks.append((doc, offset))
     if current is not None:
-        yield _build(pending.pop(current), chunks, names)
+        yield built(current, chunks)
 
 
 def extract(

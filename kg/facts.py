@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -199,22 +200,32 @@ class _Context:
     dateline: tuple[int, int]
     dollar: str
 
+    def _chunk(self, pos: int) -> tuple[Doc, int, int] | None:
+        # chunks are contiguous pieces of the text: a binary search, not a scan (a
+        # long text has thousands), and no doc.text, which spaCy rebuilds on each access
+        starts = [offset for _, offset in self.chunks]
+        i = bisect_right(starts, pos) - 1
+        if i < 0:
+            return None
+        doc, offset = self.chunks[i]
+        end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        return (doc, offset, end) if pos < end else None
+
     def sentence(self, pos: int) -> tuple[int, int, Span | None]:
-        for doc, offset in self.chunks:
-            if offset <= pos < offset + len(doc.text):
-                tok = _token_at(doc, pos - offset)
-                if tok is not None and not doc.has_annotation("SENT_START"):
-                    return offset, offset + len(doc.text), doc[:]
-                if tok is not None:
-                    sent = tok.sent
-                    return offset + sent.start_char, offset + sent.end_char, sent
+        found = self._chunk(pos)
+        if found is not None:
+            doc, offset, end = found
+            tok = _token_at(doc, pos - offset)
+            if tok is not None and not doc.has_annotation("SENT_START"):
+                return offset, end, doc[:]
+            if tok is not None:
+                sent = tok.sent
+                return offset + sent.start_char, offset + sent.end_char, sent
         return pos, pos, None
 
     def token(self, pos: int) -> Token | None:
-        for doc, offset in self.chunks:
-            if offset <= pos < offset + len(doc.text):
-                return _token_at(doc, pos - offset)
-        return None
+        found = self._chunk(pos)
+        return _token_at(found[0], pos - found[1]) if found is not None else None
 
 
 def _token_at(doc: Doc, char: int) -> Token | None:

@@ -126,6 +126,8 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         add(doc, DCTERMS.title, Literal(document.title))
     if document.source:
         add(doc, DCTERMS.source, Literal(document.source))
+    for note in extraction.warnings:  # how the text was processed (pieces cut for the parser)
+        add(doc, RDFS.comment, Literal(note))
 
     sentences: set[tuple[int, int]] = set()
     entity_iris: dict[str, URIRef] = {}

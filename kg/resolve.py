@@ -17,6 +17,7 @@ an alias. :attr:`Entity.key` is the cross-document identity.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -178,23 +179,34 @@ class _Merger:
     def merge_acronyms(self) -> None:
         """ "Long Name (ABC)" (any type; the long form wins) and initials of a long name."""
         text, mentions, uf = self.text, self.mentions, self.uf
+        by_end: dict[int, list[int]] = {}
+        for j, mm in enumerate(mentions):
+            by_end.setdefault(mm.end, []).append(j)
         for i, m in enumerate(mentions):
             if not _is_acronym(m.text) or "(" not in text[max(0, m.start - 3) : m.start]:
                 continue
-            for j in range(i - 1, -1, -1):
-                other = mentions[j]
-                if other.end <= m.start and re.fullmatch(r"\s*\(\s*", text[other.end : m.start]):
-                    uf.union(j, i)
-                    break
-        longs = [
-            (j, _initials(mm.text))
-            for j, mm in enumerate(mentions)
-            if mm.type in ("Organization", "Policy") and not _is_acronym(mm.text)
-        ]
+            # the mentions that end where "Long Name (" leaves off: the gap is only
+            # blanks and "(", so look up those end offsets instead of scanning back
+            k = m.start
+            while k > 0 and text[k - 1].isspace():
+                k -= 1
+            if k == 0 or text[k - 1] != "(":
+                continue
+            low = k - 1
+            while low > 0 and text[low - 1].isspace():
+                low -= 1
+            before = [j for end in range(low, k) for j in by_end.get(end, ()) if j < i]
+            if before:
+                uf.union(max(before), i)
+        # one representative per (type, text): equal names are one set already
+        by_initials: dict[str, dict[tuple[str, str], int]] = {}
+        for j, mm in enumerate(mentions):
+            if mm.type in ("Organization", "Policy") and not _is_acronym(mm.text):
+                by_initials.setdefault(_initials(mm.text), {}).setdefault((mm.type, mm.text), j)
         for i, m in enumerate(mentions):
             if m.type == "Organization" and _is_acronym(m.text):
                 acro = m.text.replace(".", "").upper()
-                hits = {uf.find(j) for j, ini in longs if ini == acro}
+                hits = {uf.find(j) for j in by_initials.get(acro, {}).values()}
                 if len(hits) == 1:
                     uf.union(hits.pop(), i)
 
@@ -204,16 +216,24 @@ class _Merger:
         Names holding "of", "under" or "for" embed other bodies and are left alone.
         """
         mentions, uf = self.mentions, self.uf
-        orgs = [
-            i
-            for i, m in enumerate(mentions)
-            if m.type == "Organization" and not m.rule.endswith(".anaphor")
-        ]
+        # one mention per distinct name (equal names are one set already), indexed by
+        # first and last word: a longer name that ends or starts like this one shares it
+        first_of: dict[str, int] = {}
+        for i, m in enumerate(mentions):
+            if m.type == "Organization" and not m.rule.endswith(".anaphor") and m.text.split():
+                first_of.setdefault(m.text, i)
+        orgs = list(first_of.values())
+        by_word: dict[str, list[int]] = {}
+        for j in orgs:
+            other = mentions[j].text.split()
+            for w in dict.fromkeys((other[0], other[-1])):
+                by_word.setdefault(w, []).append(j)
         for i in orgs:
             words = mentions[i].text.split()
             acro = words[0] if len(words) > 1 and _is_acronym(words[0]) else None
             hits: set[int] = set()
-            for j in orgs:
+            near = by_word.get(words[-1], []) + (by_word.get(words[0], []) if acro is None else [])
+            for j in sorted(set(near)):
                 other = mentions[j].text.split()
                 if len(other) <= len(words) or uf.find(i) == uf.find(j):
                     continue
@@ -237,33 +257,48 @@ class _Merger:
         exactly one full name holds it ("Wang" after "Wang Wentao").
         """
         mentions, uf = self.mentions, self.uf
+        # full names by their first and last word, in text order (for the nearest one
+        # before), and one per distinct name (for "exactly one holds it")
+        holders: dict[str, list[int]] = {}
+        distinct: dict[str, dict[str, int]] = {}
+        for j, w in self.full_names:
+            if len(w) > 1:
+                for word in dict.fromkeys((w[0], w[-1])):
+                    holders.setdefault(word, []).append(j)
+                    distinct.setdefault(word, {}).setdefault(mentions[j].text, j)
+        starts = {word: [mentions[j].start for j in js] for word, js in holders.items()}
         for i, m in enumerate(mentions):
             words = m.text.split()
             if len(words) != 1:
                 continue
             if m.type == "Person":
-                cands = [j for j, w in self.full_names if len(w) > 1 and words[0] in (w[0], w[-1])]
-                before = [j for j in cands if mentions[j].start < m.start]
+                cands = holders.get(words[0])
                 if cands:
-                    uf.union(before[-1] if before else cands[0], i)
+                    k = bisect_left(starts[words[0]], m.start)
+                    uf.union(cands[k - 1] if k else cands[0], i)
             elif m.type in ("Organization", "Location") and not m.key:
-                found = {
-                    uf.find(j) for j, w in self.full_names if len(w) > 1 and m.text in (w[0], w[-1])
-                }
+                found = {uf.find(j) for j in distinct.get(m.text, {}).values()}
                 if len(found) == 1 and not _is_acronym(m.text):
                     uf.union(found.pop(), i)
 
     def merge_policies(self) -> None:
         """Short names inside one longer name, near-identical descriptions, quoted names."""
         mentions, uf, var, norm = self.mentions, self.uf, self.var, self.norm
+        # one mention per distinct variant (one set already) and per distinct spelling
+        first_var: dict[str, int] = {}
+        first_spelling: dict[tuple[str, str], int] = {}
         for i in self.policies:
+            first_var.setdefault(var[i], i)
+            first_spelling.setdefault((var[i], norm[i]), i)
+        policies, spellings = list(first_var.values()), list(first_spelling.values())
+        for i in policies:
             short = var[i]
             if not short or len(short.split()) > 3:
                 continue
             pattern = re.compile(r"(?:^| )" + re.escape(short) + r"(?: |$)")
             hits = {
                 uf.find(j)
-                for j in self.policies
+                for j in spellings
                 if uf.find(j) != uf.find(i)
                 and len(var[j]) > len(short)
                 and pattern.search(var[j] + " " + norm[j])
@@ -272,9 +307,9 @@ class _Merger:
                 uf.union(hits.pop(), i)
         # "a national outline on tourism and leisure" and "National Outline for Tourism
         # and Leisure Development" share most content words.
-        content = {i: set(var[i].split()) - _FUNCTION_WORDS for i in self.policies}
-        for a in self.policies:
-            for b in self.policies:
+        content = {i: set(var[i].split()) - _FUNCTION_WORDS for i in policies}
+        for a in policies:
+            for b in policies:
                 shared = content[a] & content[b]
                 if a < b and len(shared) >= 3 and uf.find(a) != uf.find(b):
                     if len(shared) / len(content[a] | content[b]) >= 0.5:
@@ -305,32 +340,39 @@ class _Merger:
             if all(mentions[i].rule.endswith(".anaphor") for i in idx)
         ]
         pending = [i for r in anaphors for i in groups.pop(r)]
+        # per group, kept up to date as anaphors join: its words and its mentions' starts
+        words_of = {
+            root: {w for j in idx for w in var[j].split() + norm[j].split()}
+            for root, idx in groups.items()
+        }
+        starts_of = {root: sorted(mentions[j].start for j in idx) for root, idx in groups.items()}
+        by_type: dict[str, list[int]] = {}
+        for root, idx in groups.items():
+            by_type.setdefault(mentions[idx[0]].type, []).append(root)
         for i in pending:
             m = mentions[i]
             head = norm[i].split()[-1] if norm[i] else ""
             heads = _ANAPHOR_TARGETS.get(head, (head, _singular(head)))
-            targets = []
-            for root, idx in groups.items():
-                if mentions[idx[0]].type != m.type:
-                    continue
-                words = {w for j in idx for w in var[j].split() + norm[j].split()}
-                if m.type == "Location" or any(h in words for h in heads):
-                    targets.append(root)
+            targets = [
+                root
+                for root in by_type.get(m.type, [])
+                if m.type == "Location" or any(h in words_of[root] for h in heads)
+            ]
             if m.type == "Location" and targets:
                 most = max(len(groups[root]) for root in targets)
                 targets = [root for root in targets if len(groups[root]) == most]
             elif len(targets) > 1:
-                before = [
-                    (
-                        max(mentions[j].start for j in groups[root] if mentions[j].start < m.start),
-                        root,
-                    )
-                    for root in targets
-                    if any(mentions[j].start < m.start for j in groups[root])
-                ]
+                before = []
+                for root in targets:
+                    k = bisect_left(starts_of[root], m.start)
+                    if k:
+                        before.append((starts_of[root][k - 1], root))
                 targets = [max(before)[1]] if before else []
             if len(targets) == 1:
-                groups[targets[0]].append(i)
+                root = targets[0]
+                groups[root].append(i)
+                words_of[root].update(var[i].split() + norm[i].split())
+                insort(starts_of[root], m.start)
         return groups
 
 
