@@ -29,6 +29,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.model import Extraction, Mention
+from kg.rdf_facts import fact_quads, fact_sentences
 from kg.vocab import (
     BUILD_GRAPH,
     DCTERMS,
@@ -169,6 +170,8 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
             add(assertion, PROV.wasDerivedFrom, _span_iri(doc, "sentence", start, end))
             sentences.add((start, end))
 
+    quads += fact_quads(extraction, entity_iris, doc)
+    sentences |= fact_sentences(extraction)
     text = document.text
     for start, end in sorted(sentences):
         sent = _span_iri(doc, "sentence", start, end)

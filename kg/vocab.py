@@ -51,13 +51,20 @@ class KGO(DefinedNamespace):
     _NS = Namespace("https://w3id.org/policy-kg/ontology#")
     _fail = True
 
+    Amount: URIRef
     Build: URIRef
+    DateFact: URIRef
+    Fact: URIRef
+    Percentage: URIRef
     Policy: URIRef
     RelationAssertion: URIRef
     Sector: URIRef
     SectorScheme: URIRef
+    Statement: URIRef
+    about: URIRef
     concernsSector: URIRef
     contentHash: URIRef
+    dateRole: URIRef
     documentCount: URIRef
     issuedBy: URIRef
     key: URIRef
@@ -65,6 +72,7 @@ class KGO(DefinedNamespace):
     locatedIn: URIRef
     pipeline: URIRef
     rule: URIRef
+    subjectRule: URIRef
 
 
 class NIF(DefinedNamespace):
