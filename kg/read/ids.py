@@ -8,7 +8,14 @@ from typing import NamedTuple
 
 
 class DocIds:
-    """Hands out document ids, each once, in the order asked."""
+    """Hands out document ids, each once, in the order asked.
+
+    >>> ids = DocIds()
+    >>> ids.claim(["report"], "a/report.txt", "a")
+    ('report', None)
+    >>> ids.claim(["report", "b/report"], "b/report.txt", "b")
+    ('b/report', "id 'report' is already used by a/report.txt; id is 'b/report'")
+    """
 
     def __init__(self) -> None:
         self._owner: dict[str, str] = {}
@@ -36,13 +43,21 @@ class DocIds:
 
 
 def clean_name(name: str) -> str:
-    """A file name as valid, NFC-normalised text (bad bytes in it become U+FFFD)."""
+    """A file name as valid, NFC-normalised text (bad bytes in it become U+FFFD).
+
+    >>> clean_name("Cafe\u0301.txt") == "Caf\u00e9.txt"
+    True
+    """
     raw = os.fsencode(name)
     return unicodedata.normalize("NFC", raw.decode("utf-8", errors="replace"))
 
 
 class RelPath(NamedTuple):
-    """A file's path relative to its input root, posix-style, cut up for ids."""
+    """A file's path relative to its input root, posix-style, cut up for ids.
+
+    >>> RelPath.of(("2024", "report.final.txt"))
+    RelPath(source='2024/report.final.txt', stem='report.final', suffix='.txt', no_suffix='2024/report.final')
+    """
 
     source: str
     stem: str
@@ -58,7 +73,11 @@ class RelPath(NamedTuple):
 
 
 def suffix_of(name: str) -> str:
-    """The suffix as pathlib sees it (``".txt"``; ``""`` for ``.bashrc`` or ``a.``)."""
+    """The suffix as pathlib sees it (``".txt"``; ``""`` for ``.bashrc`` or ``a.``).
+
+    >>> suffix_of("a.TXT"), suffix_of(".bashrc"), suffix_of("a.")
+    ('.TXT', '', '')
+    """
     suffix = os.path.splitext(name)[1]
     return "" if suffix == "." else suffix
 
