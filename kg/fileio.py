@@ -39,3 +39,21 @@ def remove_stale_temporaries(folder: Path) -> None:
     for path in folder.glob(f".*{TMP_MARK}*"):
         if path.is_file():
             path.unlink(missing_ok=True)
+
+
+EXIT_AT = "KG_TEST_EXIT_AT"
+"""Environment variable naming the point where :func:`exit_point` ends the process."""
+
+
+def exit_point(name: str) -> None:
+    """Test hook: end the process at once, as SIGKILL would, if ``$KG_TEST_EXIT_AT`` is ``name``.
+
+    Crash tests set it to stop a real ``kg`` command at an exact step (after
+    write transaction N, between the store and the derived files...) instead of
+    killing it after a delay that a busy machine makes miss. Nothing is flushed
+    or cleaned up: ``os._exit`` runs no handlers. The exit status is 137.
+
+    >>> exit_point("never-set-in-doctests")
+    """
+    if os.environ.get(EXIT_AT) == name:
+        os._exit(137)

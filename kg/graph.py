@@ -13,6 +13,7 @@ False
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import time
 import warnings
@@ -31,7 +32,7 @@ from rdflib.query import Result
 from kg import store as _store
 from kg.config import VERSION, Config, make_config
 from kg.errors import InputError, KGError, StoreError
-from kg.fileio import atomic_path
+from kg.fileio import atomic_path, exit_point
 from kg.model import Document, Extraction
 from kg.query import run_query
 from kg.rdf import build_quads
@@ -75,6 +76,8 @@ class BuildSummary:
     """Ids of documents that were in the graph already and were replaced, sorted."""
     duplicates: tuple[tuple[str, str], ...] = ()
     """``(new id, id already there)`` pairs of documents with the same text under two ids."""
+    notices: tuple[str, ...] = ()
+    """Things the command repaired on the way (derived files that lagged the store)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +99,7 @@ class BuildSummary:
         >>> BuildSummary(1, 5, 0.1, replaced=("kr-chip-subsidy",)).changes()
         ['replaced 1 document with the same id: kr-chip-subsidy']
         """
-        lines = []
+        lines = list(self.notices)
         if self.replaced:
             n = len(self.replaced)
             lines.append(
@@ -155,6 +158,7 @@ class KnowledgeGraph:
         self.last_summary: BuildSummary | None = None
         """What the last build/add/remove through the module functions did."""
         self._closed: str | None = None
+        self._transactions = 0
         self._lock = _lock
         if self.path is not None and not read_only and _lock is None:
             if create or self.path.is_dir():  # else open_dataset says there is no graph
@@ -256,15 +260,18 @@ class KnowledgeGraph:
             # a store no reader sees yet (a build's staging store): Oxigraph's bulk
             # loader, no transactions; the swap into place makes the build atomic
             _store.bulk_write(self.dataset, counted())
+            exit_point("bulk-loaded")
         else:
             batch: list[Extraction] = []
             for extraction in counted():
                 batch.append(extraction)
                 if len(batch) >= WRITE_BATCH:
                     _store.replace_documents(self.dataset, batch)
+                    self._committed()
                     batch = []
             if batch:
                 _store.replace_documents(self.dataset, batch)
+                self._committed()
         if n_docs:
             self._write_build_graph(_pipeline_name(nlp))
         summary = self._summary(n_docs, n_words, started)
@@ -296,6 +303,7 @@ class KnowledgeGraph:
                 'list the ids with: kg query "SELECT ?id { ?d dcterms:identifier ?id }"'
             )
         _store.remove_documents(self.dataset, list(doc_ids))
+        self._committed()
         pipeline = self._recorded_pipeline()
         if pipeline is not None:  # the build graph lists documents: it changes with them
             self._write_build_graph(pipeline)
@@ -429,6 +437,12 @@ class KnowledgeGraph:
             documents=self.document_ids(),
         )
         _store.replace_build_graph(self.dataset, quads)
+        self._committed()
+
+    def _committed(self) -> None:
+        """Count a write transaction (crash tests stop a command right after one)."""
+        self._transactions += 1
+        exit_point(f"transaction-{self._transactions}")
 
     def _summary(self, n_docs: int, n_words: int, started: float) -> BuildSummary:
         counts: Counter[str] = Counter()
@@ -480,15 +494,60 @@ def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> st
 
 
 def write_outputs(graph: KnowledgeGraph, summary: BuildSummary | None = None) -> None:
-    """Refresh the derived files of a graph directory: graph.trig, graph.html, build.json."""
+    """Refresh the derived files of a graph directory: graph.trig, graph.html, build.json.
+
+    build.json comes last and records the store state the files were made from
+    (:func:`store_state`), so a later command can tell files that lag the store.
+    """
     if graph.path is None:
         return
     graph.serialize(graph.path / "graph.trig", format="trig")
+    exit_point("wrote-trig")
     graph.write_html(graph.path / "graph.html", title=f"kg · {graph.path.resolve().name}")
-    if summary is not None:
-        info = {"kg_version": __version__, "model": graph.config.model, **summary.to_dict()}
-        with atomic_path(graph.path / "build.json") as tmp:
-            tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    exit_point("wrote-html")
+    summary = summary or graph.summary()
+    info = {
+        "kg_version": __version__,
+        "model": graph.config.model,
+        **summary.to_dict(),
+        "store_state": store_state(graph),
+    }
+    with atomic_path(graph.path / "build.json") as tmp:
+        tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def store_state(graph: KnowledgeGraph) -> str:
+    """A digest of what the store holds: each document's id and text hash, and the quad count.
+
+    Equal digests mean the derived files made at one still describe the store.
+    """
+    rows = sorted(graph._content_hashes().items())
+    data = json.dumps([rows, _store.triple_count(graph.dataset)], ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+STALE_NOTICE = (
+    "graph.trig, graph.html and build.json lagged the store (an interrupted command); "
+    "regenerated them"
+)
+
+
+def refresh_stale_outputs(graph: KnowledgeGraph) -> bool:
+    """Rewrite the derived files if they do not match the store (see :func:`write_outputs`).
+
+    Returns whether they were stale.
+    """
+    if graph.path is None:
+        return False
+    try:
+        info = json.loads((graph.path / "build.json").read_text(encoding="utf-8"))
+        recorded = info.get("store_state") if isinstance(info, dict) else None
+    except (OSError, ValueError):
+        recorded = None
+    if recorded == store_state(graph) and (graph.path / "graph.trig").is_file():
+        return False
+    write_outputs(graph)
+    return True
 
 
 def build(
@@ -535,6 +594,7 @@ def build(
                 summary = _fill(fresh, texts, files, progress, on_note)
             fresh.close()
             _store.swap_in(graph_dir, staging)
+            exit_point("swapped")
         finally:
             _store.discard(staging)
         graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
@@ -587,9 +647,10 @@ def add(
     Each batch of documents is one store transaction: a killed run leaves whole
     documents only.
     """
-    graph = _open_writer(Path(path), config)
+    graph, notices = _open_writer(Path(path), config)
     with _closed_on_error(graph):
         summary = graph.add_files(inputs, progress=progress, on_note=on_note)
+        summary = replace(summary, notices=notices)
         write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
@@ -597,25 +658,32 @@ def add(
 
 def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
     """Drop documents from the graph directory ``path`` and refresh its files."""
-    graph = _open_writer(Path(path), None)
+    graph, notices = _open_writer(Path(path), None)
     with _closed_on_error(graph):
-        summary = graph.remove_document(*doc_ids)
+        summary = replace(graph.remove_document(*doc_ids), notices=notices)
         write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
 
-def _open_writer(graph_dir: Path, config: Config | None) -> KnowledgeGraph:
-    """The graph directory opened for writing, after finishing what a killed writer left."""
+def _open_writer(graph_dir: Path, config: Config | None) -> tuple[KnowledgeGraph, tuple[str, ...]]:
+    """The graph directory opened for writing, after finishing what a killed writer left.
+
+    Returns the graph and the notices of what was repaired.
+    """
     _require_graph_dir(graph_dir)
     _take_over(graph_dir)
     lock = _store.WriterLock.acquire(graph_dir)
     try:
         _store.recover(graph_dir)
-        return KnowledgeGraph(graph_dir, config=config, _lock=lock)
+        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
     except BaseException:
         lock.release()
         raise
+    with _closed_on_error(graph):
+        stale = refresh_stale_outputs(graph)
+    exit_point("opened")
+    return graph, (STALE_NOTICE,) if stale else ()
 
 
 @contextmanager
