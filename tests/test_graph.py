@@ -88,8 +88,11 @@ def same_dataset(a: KnowledgeGraph, b: KnowledgeGraph) -> bool:
     )
 
 
-def test_entity_iris_are_deterministic_and_safe():
-    assert entity_iri("Person/li keqiang") == entity_iri("Person/li keqiang")
+def test_entity_iris_are_minted_from_the_key_alone_and_safe():
+    expected = URIRef("https://w3id.org/policy-kg/id/person/li-keqiang")
+    assert entity_iri("Person/li keqiang") == expected  # the same in every process and run
+    assert entity_iri("Person/ Li  KEQIANG ") == expected
+    assert entity_iri("Organization/li keqiang") != expected
     weird = entity_iri('Policy/a "b" <c> \\ d\n😀 \u202e' + "x" * 300)
     assert " " not in weird and "<" not in weird and '"' not in weird and len(weird) < 150
 
