@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import ROOT, Row, Section, bench_main, median_time  # noqa: E402
 
-from kg.model import Document, Entity, Extraction, Mention, Relation  # noqa: E402
+from kg.model import Document, Entity, Extraction, Fact, Mention, Relation  # noqa: E402
 
 QUERIES = ROOT / "queries"
 FULL_TRIPLES = 1_000_000
@@ -125,6 +125,7 @@ def _doc_extraction(doc_id: str, rng: random.Random, pool: _Pool) -> Extraction:
     mentions: dict[str, list[Mention]] = {k: [] for k in keys}
     relations: list[tuple[str, str, str, str, int, int]] = []
     n_mentions = 0
+    sentence_spans: list[tuple[int, int]] = []
     for _ in range(rng.randint(10, 16)):
         pair = rng.sample(keys, k=min(2, len(keys)))
         sentence_start = pos
@@ -141,6 +142,7 @@ def _doc_extraction(doc_id: str, rng: random.Random, pool: _Pool) -> Extraction:
                 spans.append((key, pos, pos + len(text), text))
             pos += len(text)
         sentence_end = pos - 1  # without the space after the full stop
+        sentence_spans.append((sentence_start, sentence_end))
         for key, start, end, text in spans:
             n_mentions += 1
             typ = chosen[key][0]
@@ -178,7 +180,70 @@ def _doc_extraction(doc_id: str, rng: random.Random, pool: _Pool) -> Extraction:
         roles = tuple(sorted({m.role for m in ms if m.role}))
         entities.append(Entity(f"e{i + 1}", typ, name, surfaces, key, ms, roles))
     rels = tuple(Relation(local[a], p, local[b], r, s, e) for a, p, b, r, s, e in relations)
-    return Extraction(Document(doc_id, text, source=f"{doc_id}.txt"), tuple(entities), rels)
+    facts = _synthetic_facts(rng, entities, sentence_spans)
+    document = Document(doc_id, text, source=f"{doc_id}.txt")
+    return Extraction(document, tuple(entities), rels, facts=facts)
+
+
+def _synthetic_facts(
+    rng: random.Random, entities: list[Entity], spans: list[tuple[int, int]]
+) -> tuple[Fact, ...]:
+    """A few figures, dates and statements per document, tied to its entities (issue 19)."""
+    about = [e.id for e in entities if e.type in ("Policy", "Sector", "Organization")]
+    speakers = [e.id for e in entities if e.type in ("Person", "Organization")]
+    facts: list[Fact] = []
+    for start, end in rng.sample(spans, k=min(3, len(spans))):
+        span = (start, start + 10, start, end)
+        kind = rng.choice(("Amount", "Percent", "Date", "Statement"))
+        if kind == "Statement" and speakers:
+            facts.append(
+                Fact(
+                    kind,
+                    "x",
+                    *span,
+                    "synthetic.statement",
+                    speaker=rng.choice(speakers),
+                    about=tuple(rng.sample(about, k=min(1, len(about)))),
+                )
+            )
+        elif kind == "Amount" and about:
+            value = rng.randint(1, 900) * 10 ** rng.randint(6, 11)
+            facts.append(
+                Fact(
+                    kind,
+                    "x",
+                    *span,
+                    "synthetic.amount",
+                    value,
+                    rng.choice(("CNY", "USD", "EUR")),
+                    subject=rng.choice(about),
+                )
+            )
+        elif kind == "Percent" and about:
+            facts.append(
+                Fact(
+                    kind,
+                    "x",
+                    *span,
+                    "synthetic.percent",
+                    rng.randint(1, 999) / 10,
+                    subject=rng.choice(about),
+                )
+            )
+        elif kind == "Date" and about:
+            role = rng.choice(("issued", "effective", "deadline", "period", "other"))
+            facts.append(
+                Fact(
+                    kind,
+                    "x",
+                    *span,
+                    "synthetic.date",
+                    str(rng.randint(2015, 2035)),
+                    role=role,
+                    subject=rng.choice(about),
+                )
+            )
+    return tuple(facts)
 
 
 def synthetic_extractions(triples: int, *, seed: int = 11) -> Iterator[Extraction]:

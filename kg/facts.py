@@ -33,7 +33,7 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,15 @@ class FactRules:
     percent: re.Pattern[str]
     dates: tuple[tuple[str, re.Pattern[str]], ...]
     quote: re.Pattern[str]
+    patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
+
+    def word_pattern(self, word: str) -> re.Pattern[str]:
+        """A compiled whole-word, case-insensitive pattern for ``word`` (kept per rules)."""
+        found = self.patterns.get(word)
+        if found is None:
+            found = re.compile(rf"(?<!\w){re.escape(word.casefold())}(?!\w)")
+            self.patterns[word] = found
+        return found
 
     def entries(self, section: str) -> list[dict[str, Any]]:
         """The entries of one section of the rules file."""
@@ -427,8 +436,8 @@ def _subject(
     anchor = ctx.token(start)
     scored: list[tuple[float, int, str, str]] = []
     for m in ctx.mentions:
-        if m.type not in penalties or m.start < s_start or m.end > s_end:
-            continue
+        if m.type not in penalties or m.start < max(s_start, ctx.dateline[1]) or m.end > s_end:
+            continue  # the place of a dateline is where the news came from, not a subject
         if m.start < end and start < m.end:
             continue
         root = _mention_root(ctx, m)
@@ -544,16 +553,30 @@ def _percents(ctx: _Context, rules: FactRules) -> list[Fact]:
     return out
 
 
-def _role(ctx: _Context, start: int, text: str, rules: FactRules) -> str:
-    s_start, _, _ = ctx.sentence(start)
-    before = (ctx.text[max(s_start, start - 60) : start] + " " + text).casefold()
-    before = " ".join(before.split())
-    best: tuple[int, int, str] = (-1, 0, "other")
+def _role(ctx: _Context, start: int, end: int, rules: FactRules) -> str:
+    """The role of the date at ``start:end``: the nearest trigger word before or after it.
+
+    Triggers before the date count from their end, those after it from their
+    start; a tie goes to the longer trigger, then to the one before.
+    """
+    s_start, s_end, _ = ctx.sentence(start)
+    before = ctx.text[max(s_start, start - 50) : start].casefold()
+    after = ctx.text[end : min(s_end, end + 30)].casefold()
+    fiscal = re.search(r"\b(?:fiscal(?: year)?|fy)\s*$", before)
+    if fiscal:  # "by fiscal 2050": the word before "fiscal" decides, else a period
+        before = before[: fiscal.start()]
+    best: tuple[float, int, int, str] = (99.0, 0, 0, "other")
     for entry in rules.entries("date_roles"):
-        for word in entry["before"]:
-            for m in re.finditer(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", before):
-                best = max(best, (m.end(), len(word), entry["role"]))
-    return best[2]
+        for side, window in (("before", before), ("after", after)):
+            for word in entry.get(side, ()):
+                pattern = rules.word_pattern(word)
+                for m in pattern.finditer(window):
+                    gap = len(window) - m.end() if side == "before" else m.start()
+                    key = (gap / 10, -len(word), 0 if side == "before" else 1, entry["role"])
+                    best = min(best, (float(int(key[0])), key[1], key[2], key[3]))
+    if fiscal and best[0] > 0:
+        return "period"
+    return best[3]
 
 
 def _past(ctx: _Context, start: int) -> bool | None:
@@ -642,7 +665,7 @@ def _dates(ctx: _Context, rules: FactRules, taken: list[tuple[int, int]]) -> lis
             if not values:
                 continue
             spans.append((m.start(), m.end()))
-            role = _role(ctx, m.start(), m.group(0), rules)
+            role = "period" if g.get("year2") else _role(ctx, m.start(), m.end(), rules)
             for value in values:
                 out.append(
                     _make(ctx, "Date", m.start(), m.end(), rule_id, rules, value=value, role=role)
@@ -669,7 +692,7 @@ def _speaker_at(ctx: _Context, tok: Token, offset: int, rules: FactRules) -> str
                 return prior[-1].entity
     # a name the mention covers only in part (a title head such as "Minister")
     for child in tok.children:
-        if child.dep_ in ("compound", "appos", "flat"):
+        if child.dep_ in ("compound", "appos", "flat", "conj"):
             found = _speaker_at(ctx, child, offset, rules)
             if found:
                 return found
@@ -766,6 +789,78 @@ def _quotes(ctx: _Context, rules: FactRules) -> list[Fact]:
     return out
 
 
+_OBJECT_SPEECH = frozenset({"stress", "emphasize", "emphasise", "underline", "highlight"})
+"""Speech verbs whose object is what was said ("stressed the importance of ...")."""
+
+_AS_SPEECH = frozenset({"describe", "call"})
+"""Verbs whose complement is what was said ("described the plan as a milestone")."""
+
+_CLAUSE_ONLY = frozenset(
+    {"announce", "state", "declare", "report", "confirm", "estimate", "expect"}
+)
+
+
+def _said(tok: Token) -> list[Token]:
+    """The heads of what a speech verb says: clausal complements, else an object."""
+    comps = [
+        c
+        for c in tok.children
+        if c.dep_ in ("ccomp", "xcomp")
+        and c.pos_ in ("VERB", "AUX")
+        and (c.dep_ == "ccomp" or tok.lemma_ not in _CLAUSE_ONLY)
+    ]
+    # a clause before the verb counts only when it ends next to it ("X, he said"), not across ";"
+    comps = [
+        c
+        for c in comps
+        if c.i > tok.i or all(t.text not in (";", ":") for t in tok.doc[c.right_edge.i : tok.i])
+    ]
+    if comps:
+        return comps
+    if tok.lemma_ in _OBJECT_SPEECH:
+        return [c for c in tok.children if c.dep_ == "dobj"]
+    if tok.lemma_ in _AS_SPEECH:
+        found = [c for c in tok.children if c.dep_ == "oprd"]
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "as":
+                found += [c for c in prep.children if c.dep_ == "pobj"]
+        return found
+    return []
+
+
+def _speaker_token(tok: Token) -> Token | None:
+    """The subject of a speech verb, or of the verb it is joined to ("..., and said")."""
+    head: Token | None = tok
+    for _ in range(3):
+        if head is None:
+            return None
+        subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subj:
+            return subj[0]
+        joined = head.dep_ in ("conj", "advcl", "xcomp", "ccomp") and head.head is not head
+        head = head.head if joined else None
+    return None
+
+
+def _clauses(comp: Token) -> list[list[Token]]:
+    """The tokens of what was said, one list per clause ("that X, and that Y" gives two)."""
+    splits = [
+        c for c in comp.children if c.dep_ == "conj" and any(g.lower_ == "that" for g in c.children)
+    ]
+    excluded = {t.i for c in splits for t in c.subtree}
+    clauses = [[t for t in comp.subtree if t.i not in excluded]]
+    clauses += [list(c.subtree) for c in splits]
+    out = []
+    for toks in clauses:
+        while toks and (toks[0].lower_ in ("that", "and", ",") or toks[0].dep_ == "mark"):
+            toks = toks[1:]
+        while toks and toks[-1].lower_ in ("and", ",", "."):
+            toks = toks[:-1]
+        if len(toks) >= 3:
+            out.append(toks)
+    return out
+
+
 def _reported(ctx: _Context, rules: FactRules, quoted: list[tuple[int, int]]) -> list[Fact]:
     lemmas = _speech_lemmas(rules)
     out: list[Fact] = []
@@ -773,68 +868,24 @@ def _reported(ctx: _Context, rules: FactRules, quoted: list[tuple[int, int]]) ->
         for tok in doc:
             if tok.lemma_ not in lemmas or tok.pos_ not in ("VERB", "AUX"):
                 continue
-            comps = [
-                c
-                for c in tok.children
-                if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX")
-            ]
-            if tok.lemma_ in (
-                "announce",
-                "state",
-                "declare",
-                "report",
-                "confirm",
-                "estimate",
-                "expect",
-            ):
-                comps = [c for c in comps if c.dep_ == "ccomp"]
-            if not comps:
-                continue
-            subj_tok = None
-            head: Token | None = tok
-            for _ in range(3):
-                if head is None:
-                    break
-                subj = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
-                if subj:
-                    subj_tok = subj[0]
-                    break
-                head = (
-                    head.head
-                    if head.dep_ in ("conj", "advcl", "xcomp", "ccomp") and head.head is not head
-                    else None
-                )
+            if tok.dep_ == "acl" and tok.tag_ == "VBN":
+                continue  # "the Challenge announced today represents ...": no speaker
+            said = _said(tok)
+            subj_tok = _speaker_token(tok) if said else None
             if subj_tok is None:
                 continue
             speaker = _speaker_at(ctx, subj_tok, offset, rules)
             if speaker is None:
                 continue
-            for comp in comps:
-                parts = [t for t in comp.subtree]
-                # "that X, and that Y": one statement per clause
-                splits = [
-                    c
-                    for c in comp.children
-                    if c.dep_ == "conj" and any(g.lower_ == "that" for g in c.children)
-                ]
-                excluded = {t.i for c in splits for t in c.subtree}
-                for clause in [comp, *splits]:
-                    toks = [t for t in clause.subtree if t.i not in excluded or clause is not comp]
-                    if clause is comp:
-                        toks = [t for t in parts if t.i not in excluded]
-                    if not toks:
-                        continue
-                    while toks and (
-                        toks[0].lower_ in ("that", "and", ",") or toks[0].dep_ == "mark"
-                    ):
-                        toks = toks[1:]
-                    while toks and toks[-1].lower_ in ("and", ",", "."):
-                        toks = toks[:-1]
-                    if len(toks) < 4:
-                        continue
+            for comp in said:
+                for toks in _clauses(comp):
+                    if toks[0].i <= tok.i <= toks[-1].i or toks[0].i <= subj_tok.i <= toks[-1].i:
+                        continue  # the words hold their own speaker: not a report
                     start = offset + toks[0].idx
                     end = offset + toks[-1].idx + len(toks[-1].text)
                     start, end = _trim(ctx.text, start, end)
+                    if len(ctx.text[start:end].split()) < 3:
+                        continue
                     if any(start < b and a < end for a, b in quoted):
                         continue
                     sent = tok.sent if doc.has_annotation("SENT_START") else doc[:]

@@ -283,3 +283,35 @@ def test_figure_and_statement_are_tied_to_entities(nlp):
     assert names[statement.speaker] == "Li Keqiang"
     assert statement.text.endswith("would cut costs for small firms")
     assert text[statement.start : statement.end] == statement.text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "Treatment is free at public hospitals; Premier Li Keqiang said more than 13,000 "
+            "hospitals had already signed up.",
+            "more than 13,000 hospitals had already signed up",
+        ),
+        (
+            "Premier Li Keqiang stressed the importance of opening the services sector further.",
+            "the importance of opening the services sector further",
+        ),
+        (
+            "“The plan will create jobs in every region,” said Premier Li Keqiang. “It is a good "
+            "start for the services sector.”",
+            "It is a good start for the services sector",
+        ),
+    ],
+)
+def test_statement_words_and_speaker(nlp, text, said):
+    (x,) = extract([Document("d", text)], nlp=nlp)
+    statements = {f.text: x.entity(f.speaker).name for f in x.facts if f.type == "Statement"}
+    assert statements.get(said) == "Li Keqiang", statements
+
+
+def test_percent_is_not_tied_to_the_dateline_place(nlp):
+    text = "BEIJING, March 5 -- The growth target for 2024 is 5 percent, the State Council said."
+    (x,) = extract([Document("d", text)], nlp=nlp)
+    percent = next(f for f in x.facts if f.type == "Percent")
+    assert percent.subject is None or x.entity(percent.subject).name != "Beijing"
