@@ -113,3 +113,13 @@ def test_facts_of_document_give_sentence_offsets_and_rule(examples_kg):
     for row in rows:
         text, begin, end, sentence, rule = row[1], int(row[5]), int(row[6]), row[7], row[8]
         assert begin < end and str(text) in str(sentence) and str(rule)
+
+
+def test_node_panel_data_carries_its_figures(tmp_path):
+    graph = kg.build([TEXT])
+    G = graph.to_networkx()
+    facts = next(d["facts"] for _, d in G.nodes(data=True) if d["label"].startswith("negative"))
+    assert ("Amount", "722580000000", "CNY") in {(f["type"], f["value"], f["unit"]) for f in facts}
+    graph.write_html(tmp_path / "view.html")
+    page = (tmp_path / "view.html").read_text(encoding="utf-8")
+    assert "722.58 billion yuan" in page and "Figures, dates and statements" in page

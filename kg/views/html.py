@@ -85,6 +85,12 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
     return out, max(0, len(items) - MAX_EVIDENCE)
 
 
+def _facts(items: Any) -> list[dict[str, str]]:
+    """A node's figures, dates and statements for its panel (as many as evidence sentences)."""
+    keys = ("type", "text", "value", "unit", "role", "document")
+    return [{k: str(f.get(k, "")) for k in keys} for f in list(items or ())[:MAX_EVIDENCE]]
+
+
 def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]:
     g = sub.graph
     index = {n: i for i, n in enumerate(g)}
@@ -109,6 +115,7 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
             "documents": [str(x) for x in d.get("documents") or ()],
             "evidence": evidence,
             "more": more,
+            "facts": _facts(d.get("facts")),
         }
         if n in positions:
             row["x"], row["y"] = positions[n]

@@ -38,6 +38,46 @@ SELECT ?s ?p ?o ?doc ?rule ?sentence WHERE {
 }
 """
 
+_FACTS = """
+SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin WHERE {
+  { ?f kgo:about ?e . } UNION { ?f prov:wasAttributedTo ?e ; a kgo:Statement . }
+  ?f a kgo:Fact ; a ?kind ; nif:anchorOf ?text ; nif:referenceContext ?doc ; nif:beginIndex ?begin .
+  FILTER (?kind IN (kgo:Amount, kgo:Percentage, kgo:DateFact, kgo:Statement))
+  OPTIONAL { ?f schema:value ?number }
+  OPTIONAL { ?f dcterms:date ?date }
+  OPTIONAL { ?f schema:currency ?unit }
+  OPTIONAL { ?f kgo:dateRole ?role }
+}
+"""
+_FACT_KINDS = {
+    "Amount": "Amount",
+    "Percentage": "Percent",
+    "DateFact": "Date",
+    "Statement": "Statement",
+}
+
+
+def _facts(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """Node → its figures, dates and statements (said by it or about it), in text order."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in run_query(ds, _FACTS):
+        node, kind, text, number, date, unit, role, doc, begin = row  # type: ignore[misc]
+        value = number if number is not None else date
+        out[str(node)].append(
+            {
+                "type": _FACT_KINDS.get(str(kind).rsplit("#", 1)[-1], "Fact"),
+                "text": str(text),
+                "value": "" if value is None else str(value),
+                "unit": "" if unit is None else str(unit),
+                "role": "" if role is None else str(role),
+                "document": _doc_id(str(doc)),
+                "begin": int(begin),
+            }
+        )
+    for items in out.values():
+        items.sort(key=lambda f: (f["document"], f["begin"], f["type"], f["value"]))
+    return out
+
 
 def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
     """The entities of ``ds`` as nodes and their relations as edges keyed by predicate."""
@@ -81,6 +121,9 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         data["mentions"] = len(items)
         data["documents"] = sorted(documents.get(node, set()))
         data["evidence"] = items
+    for node, items in _facts(ds).items():
+        if node in graph:
+            graph.nodes[node]["facts"] = items
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in run_query(ds, _RELATIONS):
         subj, prop, obj, doc, rule, sentence = (str(t) for t in row)  # type: ignore[union-attr]

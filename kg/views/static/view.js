@@ -205,6 +205,22 @@
     return frag;
   }
 
+  function factList(items) {
+    var ul = el("ul", null, "kg-facts");
+    items.forEach(function (f) {
+      var li = el("li");
+      var head = f.type;
+      if (f.type !== "Statement") {
+        head += ": " + f.value + (f.unit ? " " + f.unit : "") + (f.role ? " (" + f.role + ")" : "");
+      }
+      li.appendChild(el("strong", head));
+      li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d "));
+      li.appendChild(el("span", f.document, "kg-doc"));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function dl(pairs) {
     var d = el("dl");
     pairs.forEach(function (p) {
@@ -249,6 +265,10 @@
       });
       body.appendChild(ul);
       if (rel.length > 60) body.appendChild(el("p", "\u2026 and " + (rel.length - 60) + " more.", "kg-more"));
+    }
+    if (n.facts && n.facts.length) {
+      body.appendChild(el("h3", "Figures, dates and statements"));
+      body.appendChild(factList(n.facts));
     }
     body.appendChild(el("h3", "Evidence"));
     body.appendChild(evidenceList(n.evidence, n.more));
