@@ -134,6 +134,8 @@ def _compile(data: dict[str, Any]) -> FactRules:
             ),
         ),
         ("date.relative-year.v1", re.compile(rf"\b(?P<rel>{rel})\b", re.IGNORECASE)),
+        ("date.fiscal-year.v1", re.compile(r"\bFY\s?(?P<fy>(?:19|20)\d{2}|\d{2})(?![\w-])")),
+        ("date.part-year.v1", re.compile(rf"\b(?:mid|end|early|late)-{year}(?![\w-])", re.I)),
         ("date.year.v1", re.compile(rf"(?<![\w.,$€£¥-]){year}(?![\w-]|\.\d|,\d)")),
         (
             "date.month.v1",
@@ -662,6 +664,8 @@ def _dates(ctx: _Context, rules: FactRules, taken: list[tuple[int, int]]) -> lis
                 values = [value]
             elif g.get("year"):
                 values = [g["year"]]
+            elif g.get("fy"):
+                values = [g["fy"] if len(g["fy"]) == 4 else f"20{g['fy']}"]
             if not values:
                 continue
             spans.append((m.start(), m.end()))

@@ -205,6 +205,8 @@ def _find(text: str, doc_id: str = "d") -> list[tuple]:
         ("about 5.3 billion U.S. dollars", 5300000000, "USD"),
         ("160 trillion won", 160000000000000, "KRW"),
         ("£15 million", 15000000, "GBP"),
+        ("RM 2.5 billion", 2500000000, "MYR"),
+        ("NT$300 million", 300000000, "TWD"),
     ],
 )
 def test_amounts_are_normalised_to_units_and_iso_4217(text, value, currency):
@@ -245,6 +247,8 @@ def test_percentages(text, value):
         ("BEIJING, March 3, 2021 -- The rules were issued in May 2020.", "2020-05", "issued"),
         ("BEIJING, March 3, 2021 -- The pilot ends by the end of next year.", "2022", "deadline"),
         ("BEIJING, March 3, 2021 -- Spending in fiscal 2023 rose.", "2023", "period"),
+        ("BEIJING, March 3, 2021 -- The plan ends by mid-2025.", "2025", "deadline"),
+        ("WASHINGTON, March 3, 2021 -- Funding rose over FY21 levels.", "2021", "other"),
     ],
 )
 def test_dates_get_iso_values_and_roles(text, value, role):
