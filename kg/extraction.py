@@ -21,6 +21,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg.facts import add_facts
+from kg.learn.component import learned_models
+from kg.learn.refine import LearnedModels
 from kg.model import Document, Extraction, Mention, Relation
 from kg.pipeline import DEFAULT_MODEL, lexicon_names, load_pipeline, mention_span
 from kg.resolve import resolve
@@ -112,7 +114,10 @@ def _chunk_size(nlp: Language) -> int:
 
 
 def _build(
-    document: Document, chunks: Sequence[tuple[Doc, int]], names: Mapping[str, str]
+    document: Document,
+    chunks: Sequence[tuple[Doc, int]],
+    names: Mapping[str, str],
+    models: LearnedModels | None = None,
 ) -> Extraction:
     mentions: list[Mention] = []
     relations: list[Relation] = []
@@ -145,7 +150,10 @@ def _build(
             lo = min(ms.sentence_start, mo.sentence_start)
             hi = max(ms.sentence_end, mo.sentence_end)
             relations.append(Relation(ms.id, pred, mo.id, rule, lo, hi))
-    return add_facts(resolve(document, mentions, relations, names=names), chunks)
+    extraction = resolve(document, mentions, relations, names=names)
+    if models is not None:  # learned types and relations, before facts attach to entity ids
+        extraction = models.refine(extraction)
+    return add_facts(extraction, chunks)
 
 
 def doc_to_extraction(document: Document, doc: Doc, nlp: Language | None = None) -> Extraction:
@@ -156,7 +164,8 @@ def doc_to_extraction(document: Document, doc: Doc, nlp: Language | None = None)
     >>> doc_to_extraction  # doctest: +ELLIPSIS
     <function doc_to_extraction at ...>
     """
-    return _build(document, [(doc, 0)], lexicon_names(nlp) if nlp is not None else {})
+    names = lexicon_names(nlp) if nlp is not None else {}
+    return _build(document, [(doc, 0)], names, learned_models(nlp))
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -168,6 +177,7 @@ def extract_documents(
     *,
     batch_size: int = 64,
     n_process: int = 1,
+    learned: bool = True,
 ) -> Iterator[Extraction]:
     """Run the pipeline over documents and yield one :class:`Extraction` each, in order.
 
@@ -176,6 +186,8 @@ def extract_documents(
         nlp: A pipeline from :func:`kg.pipeline.load_pipeline`.
         batch_size: Texts per ``nlp.pipe`` batch.
         n_process: Worker processes for ``nlp.pipe`` (spaCy multiprocessing).
+        learned: Apply the pipeline's learned classifiers (``kg_learned``) after
+            resolution; ``False`` gives the rules' extraction alone (for training).
 
     >>> list(extract_documents([], None))
     []
@@ -187,10 +199,11 @@ def extract_documents(
         return
     size = _chunk_size(nlp)
     names = lexicon_names(nlp)
+    models = learned_models(nlp) if learned else None
     long_runs: dict[int, int] = {}  # document index -> cuts made inside long runs
 
     def built(index: int, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
-        extraction = _build(pending.pop(index), chunks, names)
+        extraction = _build(pending.pop(index), chunks, names, models)
         cuts = long_runs.pop(index, 0)
         if not cuts:
             return extraction

@@ -30,6 +30,15 @@ FACT_TYPES: tuple[str, ...] = ("Amount", "Percent", "Date", "Statement")
 DATE_ROLES: tuple[str, ...] = ("issued", "effective", "deadline", "period", "other")
 """What a date is for the entity it is about."""
 
+RELATION_SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "memberOf": (frozenset({"Person"}), frozenset({"Organization"})),
+    "partOf": (frozenset({"Organization"}), frozenset({"Organization"})),
+    "issuedBy": (frozenset({"Policy"}), frozenset({"Organization", "Person"})),
+    "concernsSector": (frozenset({"Policy"}), frozenset({"Sector"})),
+    "locatedIn": (frozenset({"Organization", "Sector", "Policy"}), frozenset({"Location"})),
+}
+"""Subject and object types each predicate allows, as ``GOLD_FORMAT.md`` defines them."""
+
 
 @dataclass(frozen=True)
 class Document:

@@ -48,6 +48,7 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+import kg.learn.component  # noqa: F401  (registers the kg_learned factory)
 from kg.config import DEFAULT_MODEL
 from kg.errors import ModelNotFoundError, PatternError
 from kg.model import ENTITY_TYPES, PREDICATES
@@ -1514,15 +1515,19 @@ def make_kg_relations(
     return KGRelations(nlp, name, patterns, bundled_patterns)
 
 
-_CACHE: dict[tuple[str, tuple[str, ...]], Language] = {}
+_CACHE: dict[tuple[str, tuple[str, ...], bool], Language] = {}
 
 
-def load_pipeline(model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] = ()) -> Language:
+def load_pipeline(
+    model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] = (), learned: bool = True
+) -> Language:
     """Load a spaCy pipeline and add kg's components (cached per model and patterns).
 
     Args:
         model: An installed pipeline name or a path to one.
         patterns: Extra rule files (JSONL entity rules, JSON relation rules).
+        learned: Add the learned classifiers (``kg_learned``: the bundled weights, or
+            those saved in a pipeline directory made by ``kg train``).
 
     Raises:
         ModelNotFoundError: the pipeline is not installed.
@@ -1534,7 +1539,7 @@ def load_pipeline(model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] 
     kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
     """
     extra = tuple(str(Path(p).resolve()) for p in patterns)
-    key = (model, extra)
+    key = (model, extra, learned)
     if key in _CACHE:
         return _CACHE[key]
     for p in extra:
@@ -1552,7 +1557,16 @@ def load_pipeline(model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] 
             f"spaCy pipeline '{model}' has no parser or ner (it has {nlp.pipe_names}); "
             f"kg needs both: pass --model {DEFAULT_MODEL}"
         )
+    # A pipeline saved by `kg train` carries kg's components; rebuild the rule ones
+    # with this call's patterns and keep its learned weights.
+    for name in ("kg_entities", "kg_relations"):
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
     nlp.add_pipe("kg_entities", config={"patterns": list(extra)})
     nlp.add_pipe("kg_relations", config={"patterns": list(extra)})
+    if learned and "kg_learned" not in nlp.pipe_names:
+        nlp.add_pipe("kg_learned")
+    elif not learned and "kg_learned" in nlp.pipe_names:
+        nlp.remove_pipe("kg_learned")
     _CACHE[key] = nlp
     return nlp
