@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench train clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test lint
 	bash tools/ensure-chromium.sh
 	$(BIN)/python -m pytest
+
+# Rebuild the bundled learned weights from the gold documents (fixed seed; about a minute).
+GOLD ?= ../shared/eval/train ../shared/eval/dev
+train: $(VENV)/.installed
+	$(BIN)/kg train $(GOLD) -o build/kg-model
+	cp build/kg-model/kg_learned/learned.json kg/models/learned.json
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

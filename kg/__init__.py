@@ -26,6 +26,7 @@ from kg.errors import (
 )
 from kg.evaluate import EvalReport
 from kg.graph import BuildSummary, KnowledgeGraph, build, extract
+from kg.learn.train import TrainResult, train
 from kg.model import Document, Entity, Extraction, Mention, Relation
 from kg.read import ReadNote, iter_documents, read_texts
 from kg.validate import ValidationReport
@@ -52,6 +53,7 @@ __all__ = [
     "ReadOnlyQueryError",
     "Relation",
     "StoreError",
+    "TrainResult",
     "ValidationError",
     "ValidationReport",
     "__version__",
@@ -59,6 +61,7 @@ __all__ = [
     "extract",
     "iter_documents",
     "read_texts",
+    "train",
 ]
 
 

@@ -293,13 +293,41 @@ def read_gold_dir(path: Path | str) -> list[dict[str, Any]]:
     return docs
 
 
+def read_gold_dirs(dirs: Path | str | Sequence[Path | str]) -> list[dict[str, Any]]:
+    """Gold documents of one or several folders, sorted by id; ids must be unique.
+
+    >>> read_gold_dirs([])
+    Traceback (most recent call last):
+    ...
+    kg.errors.InputError: no gold folder given; pass one or more folders of <id>.json files
+    """
+    folders = [dirs] if isinstance(dirs, (str, Path)) else list(dirs)
+    if not folders:
+        raise InputError("no gold folder given; pass one or more folders of <id>.json files")
+    seen: dict[str, Path] = {}
+    docs = []
+    for d in folders:
+        for g in read_gold_dir(d):
+            if g["id"] in seen:
+                raise InputError(
+                    f"document id '{g['id']}' is in both '{seen[g['id']]}' and '{d}'; "
+                    "ids must be unique across gold folders"
+                )
+            seen[g["id"]] = Path(d)
+            docs.append(g)
+    return sorted(docs, key=lambda g: str(g["id"]))
+
+
 def evaluate(
-    gold_dir: Path | str, nlp: Language | None = None, *, config: Config | None = None
+    gold_dir: Path | str | Sequence[Path | str],
+    nlp: Language | None = None,
+    *,
+    config: Config | None = None,
 ) -> EvalReport:
     """Run extraction on every gold document's text and score it.
 
     Args:
-        gold_dir: A folder of gold documents (``<id>.json``, see GOLD_FORMAT.md).
+        gold_dir: A folder of gold documents (``<id>.json``, see GOLD_FORMAT.md), or several.
         nlp: A loaded pipeline; without one, ``config``'s model and patterns are loaded.
         config: The settings used when ``nlp`` is not given.
 
@@ -314,7 +342,7 @@ def evaluate(
     from kg.evaluate_facts import merge_fact_annotations, read_fact_annotations
     from kg.extraction import extract_documents
 
-    gold = merge_fact_annotations(read_gold_dir(gold_dir), read_fact_annotations())
+    gold = merge_fact_annotations(read_gold_dirs(gold_dir), read_fact_annotations())
     if nlp is None:
         from kg.pipeline import load_pipeline
 

@@ -84,6 +84,8 @@ DEFAULT_LABEL_MAP: dict[str, str] = {
     "GPE": "Location",
     "LOC": "Location",
     "LAW": "Policy",
+    "POLICY": "Policy",
+    "SECTOR": "Sector",
 }
 """spaCy NER labels → kg types (NORP is deliberately absent: "Chinese" is not a place)."""
 
@@ -1523,11 +1525,14 @@ def load_pipeline(
 ) -> Language:
     """Load a spaCy pipeline and add kg's components (cached per model and patterns).
 
+    ``learned`` adds kg's learned classifiers (``kg_learned``): the bundled weights,
+    or the ones a pipeline directory written by ``kg train`` carries (with its
+    fine-tuned ``ner`` when it was trained with ``--spans``).
+
     Args:
         model: An installed pipeline name or a path to one.
         patterns: Extra rule files (JSONL entity rules, JSON relation rules).
-        learned: Add the learned classifiers (``kg_learned``: the bundled weights, or
-            those saved in a pipeline directory made by ``kg train``).
+        learned: Use the learned components (``False``: the rules over the base model).
 
     Raises:
         ModelNotFoundError: the pipeline is not installed.
@@ -1538,10 +1543,17 @@ def load_pipeline(
     ...
     kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
     """
+    key = (model, tuple(str(Path(p).resolve()) for p in patterns), learned)
+    if key not in _CACHE:
+        _CACHE[key] = fresh_pipeline(model, patterns=patterns, learned=learned)
+    return _CACHE[key]
+
+
+def fresh_pipeline(
+    model: str = DEFAULT_MODEL, *, patterns: Sequence[Path | str] = (), learned: bool = False
+) -> Language:
+    """Like :func:`load_pipeline` but a new, uncached object (for training, which changes it)."""
     extra = tuple(str(Path(p).resolve()) for p in patterns)
-    key = (model, extra, learned)
-    if key in _CACHE:
-        return _CACHE[key]
     for p in extra:
         if not Path(p).is_file():
             raise PatternError(f"pattern file '{p}' does not exist; check the path")
@@ -1557,16 +1569,13 @@ def load_pipeline(
             f"spaCy pipeline '{model}' has no parser or ner (it has {nlp.pipe_names}); "
             f"kg needs both: pass --model {DEFAULT_MODEL}"
         )
-    # A pipeline saved by `kg train` carries kg's components; rebuild the rule ones
-    # with this call's patterns and keep its learned weights.
-    for name in ("kg_entities", "kg_relations"):
-        if name in nlp.pipe_names:
+    trained = "kg_learned" in nlp.pipe_names  # a directory written by `kg train`
+    # Rebuild the rule components with this call's patterns.
+    for name in ("kg_entities", "kg_relations", "kg_learned"):
+        if name in nlp.pipe_names and (name != "kg_learned" or not learned):
             nlp.remove_pipe(name)
     nlp.add_pipe("kg_entities", config={"patterns": list(extra)})
     nlp.add_pipe("kg_relations", config={"patterns": list(extra)})
-    if learned and "kg_learned" not in nlp.pipe_names:
+    if learned and not trained:
         nlp.add_pipe("kg_learned")
-    elif not learned and "kg_learned" in nlp.pipe_names:
-        nlp.remove_pipe("kg_learned")
-    _CACHE[key] = nlp
     return nlp

@@ -42,6 +42,14 @@ def nlp():
 
 
 @pytest.fixture(scope="session")
+def nlp_rules():
+    """The default pipeline with kg's rules only (no learned classifiers), loaded once."""
+    from kg.pipeline import load_pipeline
+
+    return load_pipeline(learned=False)
+
+
+@pytest.fixture(scope="session")
 def examples_graph_dir(tmp_path_factory) -> Path:
     """A graph directory built from examples/ through the real CLI (once per session)."""
     out = tmp_path_factory.mktemp("examples-graph") / "graph"

@@ -21,7 +21,7 @@ from kg.cli.options import (
     Patterns,
     Workers,
 )
-from kg.cli.output import config_of, print_summary, push, show_notes, write
+from kg.cli.output import config_of, err_line, print_summary, push, show_notes, write
 from kg.config import DEFAULT_MODEL
 from kg.errors import InputError
 
@@ -122,21 +122,97 @@ def extract(
     return 1 if any(n.lost for n in notes) else 0
 
 
+GoldDirs = Annotated[
+    list[Path], typer.Argument(help="Folders of gold JSON documents.", show_default=False)
+]
+Folds = Annotated[
+    int,
+    typer.Option(
+        "--cv", min=0, help="Cross-validate with K folds: train on K-1, score the held-out one."
+    ),
+]
+
+
+def _say(message: str) -> None:
+    err_line(f"kg: {message}")
+
+
 @app.command(name="eval")
 def eval_(
-    gold_dir: Annotated[Path, typer.Argument(help="Folder of gold JSON documents.")],
+    gold_dirs: GoldDirs,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
     model: Model = DEFAULT_MODEL,
     patterns: Patterns = None,
+    cv: Folds = 0,
 ) -> None:
-    """Score extraction against gold documents: strict and relaxed P/R/F1."""
+    """Score extraction against gold documents: strict and relaxed P/R/F1.
+
+    With --cv K the learned components are retrained K times from the base model,
+    each time without the fold they are scored on.
+    """
     from kg.evaluate import evaluate
 
-    report = evaluate(gold_dir, config=config_of(model, patterns=patterns))
+    if cv:
+        result = kg.train(
+            gold_dirs, None, cv=cv, model=model, patterns=tuple(patterns or ()), progress=_say
+        )
+        report = result.cv
+        assert report is not None
+    else:
+        report = evaluate(gold_dirs, config=config_of(model, patterns=patterns))
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
+        if cv:
+            typer.echo(f"{cv}-fold cross-validation over {report.documents} documents")
         typer.echo(report.to_table())
+
+
+@app.command(name="train")
+def train_(
+    gold_dirs: GoldDirs,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory to write the trained pipeline to.")
+    ],
+    model: Model = DEFAULT_MODEL,
+    patterns: Patterns = None,
+    cv: Folds = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for folds and training.")] = 0,
+    spans: Annotated[
+        bool,
+        typer.Option(
+            "--spans", help="Also fine-tune the base ner on the gold spans (policies, sectors)."
+        ),
+    ] = False,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Fine-tuning epochs with --spans.")
+    ] = 15,
+) -> None:
+    """Train kg's learned components on annotations in the gold format.
+
+    Writes a spaCy pipeline directory; `kg build --model DIR` (and extract, eval, add) use it.
+    """
+    result = kg.train(
+        gold_dirs,
+        output,
+        cv=cv,
+        model=model,
+        patterns=tuple(patterns or ()),
+        seed=seed,
+        spans=spans,
+        epochs=epochs,
+        progress=_say,
+    )
+    if result.cv is not None and result.cv_rules is not None:
+        typer.echo(f"{cv}-fold cross-validation over {result.documents} documents (learned):")
+        typer.echo(result.cv.to_table())
+        typer.echo(
+            "rules alone on the same folds: entities F1 "
+            f"{result.cv_rules.f1('entities'):.3f}, relations F1 "
+            f"{result.cv_rules.f1('relations'):.3f} (relaxed)"
+        )
+    typer.echo(f"Trained on {result.documents} documents; wrote {output}/")
+    typer.echo(f"Use it with: kg build INPUT... --model {output}")
 
 
 @app.command()

@@ -226,7 +226,16 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
                 f[f"before={w}"] = 1.0
         else:
             f["gap_chars"] = 1.0 / (1.0 + math.log1p(gap))
+        lo_end, hi_start = min(ms.end, mo.end), max(ms.start, mo.start)
+        if "\n" not in text[lo_end:hi_start]:
+            f["same_paragraph"] = 1.0
+        ranks = (
+            f"{_bucket(view.rank.get(subject, 0), (0, 1))}|{_bucket(view.rank.get(obj, 0), (0, 1))}"
+        )
+        f[f"ranks={ranks}|{_bucket(dist, (0, 1, 3))}"] = 1.0
     for who, e in (("s", s), ("o", o)):
+        if any(view.sentence_index(m) <= 1 for m in e.mentions):
+            f[f"{who}_in_lead"] = 1.0
         rank = view.rank.get(e.id, 0)
         f[f"{who}_rank={_bucket(rank, (0, 1, 2))}"] = 1.0
         f[f"{who}_count={_bucket(view.type_count.get(e.type, 0), (1, 2, 3, 5, 8))}"] = 1.0

@@ -42,7 +42,7 @@ class Thresholds:
         relation: P(relation) needed to keep a pair, per predicate.
     """
 
-    drop: float = 0.7
+    drop: float = 0.6
     retype: float = 0.5
     relation: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PREDICATES, 0.35))
 
@@ -52,7 +52,7 @@ class Thresholds:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thresholds:
         return cls(
-            drop=float(data.get("drop", 0.7)),
+            drop=float(data.get("drop", 0.6)),
             retype=float(data.get("retype", 0.5)),
             relation={p: float(data.get("relation", {}).get(p, 0.35)) for p in PREDICATES},
         )

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kg.evaluate import EvalReport, _relaxed_match, _strict_match, content_words, score
+from kg.config import DEFAULT_MODEL
+from kg.evaluate import EvalReport, _relaxed_match, _strict_match, read_gold_dirs, score
 from kg.learn.features import DocumentView, candidate_pairs, entity_features, pair_features
 from kg.learn.linear import fit
 from kg.learn.refine import NONE, LearnedModels, Thresholds
 from kg.model import PREDICATES, Document, Entity, Extraction
+from kg.text import content_words
 
 Progress = Callable[[str], None]
 
@@ -155,38 +157,86 @@ def folds(ids: Sequence[str], k: int, seed: int = 0) -> list[list[str]]:
     return [order[i::k] for i in range(k)]
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """How to train: the base pipeline, extra rules, seed, and whether to fine-tune spans.
+
+    Args:
+        model: The base spaCy pipeline (name or path).
+        patterns: Extra rule files, as for ``kg build --patterns``.
+        seed: Seed for folds, fine-tuning and solvers.
+        spans: Fine-tune the base ``ner`` to find policies and sectors too.
+        epochs: Fine-tuning epochs.
+    """
+
+    model: str = DEFAULT_MODEL
+    patterns: tuple[str, ...] = ()
+    seed: int = 0
+    spans: bool = False
+    epochs: int = 15
+
+    def pipeline(self, gold: Sequence[dict[str, Any]], progress: Progress | None = None) -> Any:
+        """A fresh rules-only pipeline, its ``ner`` fine-tuned on ``gold`` when asked."""
+        from kg.pipeline import fresh_pipeline
+
+        nlp = fresh_pipeline(self.model, patterns=self.patterns)
+        if self.spans and gold:
+            from kg.learn import spans as span_model
+
+            train_examples = span_model.examples(nlp, gold)
+            span_model.fine_tune(
+                nlp, train_examples, epochs=self.epochs, seed=self.seed, progress=progress
+            )
+        return nlp
+
+
 def cross_validate(
-    examples: Sequence[Example],
+    gold: Sequence[dict[str, Any]],
     k: int = 5,
     *,
-    seed: int = 0,
+    recipe: Recipe | None = None,
+    thresholds: Thresholds | None = None,
     progress: Progress | None = None,
-    **fit_options: Any,
 ) -> tuple[EvalReport, EvalReport]:
-    """K-fold scores of the learned stages, and of the rules alone on the same documents.
+    """K-fold scores of the whole trained extraction, and of the base rules on the same texts.
+
+    Every fold retrains everything (span recogniser and classifiers) from the
+    base pipeline on the other folds, then scores the held-out documents.
 
     Returns:
-        ``(learned, rules)``: each fold is scored with models fit on the other folds.
+        ``(learned, rules)`` reports over all documents.
     """
-    if not 2 <= k <= len(examples):
+    recipe = recipe or Recipe()
+    if not 2 <= k <= len(gold):
         from kg.errors import InputError
 
         raise InputError(
-            f"--cv {k} needs between 2 and {len(examples)} folds for {len(examples)} documents"
+            f"--cv {k} needs between 2 and {len(gold)} folds for {len(gold)} documents"
         )
     say = progress or (lambda _msg: None)
-    by_id = {ex.gold["id"]: ex for ex in examples}
+    by_id = {str(g["id"]): g for g in gold}
+    ordered = [by_id[d] for d in sorted(by_id)]
+    say(f"running the rules over {len(ordered)} documents")
+    base = {
+        str(ex.gold["id"]): ex for ex in prepare(ordered, replace(recipe, spans=False).pipeline(()))
+    }
     predicted: dict[str, dict[str, Any]] = {}
-    for i, fold in enumerate(folds(list(by_id), k, seed), 1):
-        held = set(fold)
-        train = [by_id[d] for d in sorted(by_id) if d not in held]
-        say(f"fold {i}/{k}: training on {len(train)} documents, scoring {len(fold)}")
-        models = fit_models(train, seed=seed, **fit_options)
-        for d in fold:
-            predicted[d] = models.refine(by_id[d].extraction).to_gold_dict()
-    gold = [by_id[d].gold for d in sorted(by_id)]
-    learned = score(gold, [predicted[d] for d in sorted(by_id)])
-    rules = score(gold, [by_id[d].extraction.to_gold_dict() for d in sorted(by_id)])
+    for i, fold in enumerate(folds(list(by_id), k, recipe.seed), 1):
+        held = sorted(fold)
+        train_ids = [d for d in sorted(by_id) if d not in set(fold)]
+        say(f"fold {i}/{k}: training on {len(train_ids)} documents, scoring {len(held)}")
+        if recipe.spans:  # the rules see what the fold's own span recogniser finds
+            nlp = recipe.pipeline([by_id[d] for d in train_ids], say)
+            train_examples = prepare([by_id[d] for d in train_ids], nlp)
+            held_examples = prepare([by_id[d] for d in held], nlp)
+        else:
+            train_examples = [base[d] for d in train_ids]
+            held_examples = [base[d] for d in held]
+        models = fit_models(train_examples, seed=recipe.seed, thresholds=thresholds)
+        for ex in held_examples:
+            predicted[str(ex.gold["id"])] = models.refine(ex.extraction).to_gold_dict()
+    rules = score(ordered, [base[d].extraction.to_gold_dict() for d in sorted(by_id)])
+    learned = score(ordered, [predicted[d] for d in sorted(by_id)])
     return learned, rules
 
 
@@ -204,53 +254,32 @@ class TrainResult:
     cv_rules: EvalReport | None = None
 
 
-def read_gold(dirs: Sequence[Path | str]) -> list[dict[str, Any]]:
-    """Gold documents of several folders, sorted by id; ids must be unique.
-
-    >>> read_gold([])
-    Traceback (most recent call last):
-    ...
-    kg.errors.InputError: no gold folder given; pass one or more folders of <id>.json files
-    """
-    from kg.errors import InputError
-    from kg.evaluate import read_gold_dir
-
-    if not dirs:
-        raise InputError("no gold folder given; pass one or more folders of <id>.json files")
-    seen: dict[str, Path] = {}
-    docs = []
-    for d in dirs:
-        for g in read_gold_dir(d):
-            if g["id"] in seen:
-                raise InputError(
-                    f"document id '{g['id']}' is in both '{seen[g['id']]}' and '{d}'; "
-                    "ids must be unique across gold folders"
-                )
-            seen[g["id"]] = Path(d)
-            docs.append(g)
-    return sorted(docs, key=lambda g: str(g["id"]))
-
-
 def train(
     gold_dirs: Sequence[Path | str],
     output: Path | str | None = None,
     *,
     cv: int = 0,
-    model: str | None = None,
+    model: str = DEFAULT_MODEL,
     patterns: Sequence[Path | str] = (),
     seed: int = 0,
+    spans: bool = False,
+    epochs: int = 15,
     progress: Progress | None = None,
 ) -> TrainResult:
-    """Train kg's learned classifiers on gold documents; optionally cross-validate first.
+    """Train kg's learned components on gold documents; optionally cross-validate first.
 
     Args:
         gold_dirs: Folders of gold JSON documents (``eval/GOLD_FORMAT.md``).
-        output: Directory to save the whole pipeline to (rules + learned weights);
-            ``kg build --model DIR`` then uses it. ``None`` saves nothing.
-        cv: Number of folds for cross-validation (0: none).
-        model: The base spaCy pipeline (default: kg's default model).
+        output: Directory to save the whole pipeline to (base model, rules, fine-tuned
+            span recogniser, learned weights); ``kg build --model DIR`` then uses it.
+            ``None`` saves nothing.
+        cv: Number of folds for cross-validation first (0: none).
+        model: The base spaCy pipeline.
         patterns: Extra rule files, as for ``kg build --patterns``.
-        seed: Seed for fold assignment and the solvers.
+        seed: Seed for folds, fine-tuning and solvers.
+        spans: Also fine-tune the base ``ner`` on the gold spans (off by default: on
+            train+dev it scored lower in cross-validation, see bench/RESULTS.md).
+        epochs: Fine-tuning epochs of the span recogniser.
         progress: Called with one line of progress at each step.
 
     Raises:
@@ -261,24 +290,20 @@ def train(
     ...
     kg.errors.InputError: gold directory '/nonexistent' does not exist; ...
     """
-    from kg.config import DEFAULT_MODEL
-    from kg.pipeline import load_pipeline
-
     say = progress or (lambda _msg: None)
-    gold = read_gold(gold_dirs)
-    nlp = load_pipeline(model or DEFAULT_MODEL, patterns=tuple(patterns), learned=False)
-    say(f"running the rules over {len(gold)} gold documents")
-    examples = prepare(gold, nlp)
+    gold = read_gold_dirs(gold_dirs)
+    recipe = Recipe(model, tuple(str(p) for p in patterns), seed, spans, epochs)
     learned = rules = None
     if cv:
-        learned, rules = cross_validate(examples, cv, seed=seed, progress=say)
-    say(f"training on all {len(examples)} documents")
-    models = fit_models(examples, seed=seed, progress=say)
+        learned, rules = cross_validate(gold, cv, recipe=recipe, progress=say)
+    say(f"training on all {len(gold)} documents")
+    nlp = recipe.pipeline(gold, say)
+    models = fit_models(prepare(gold, nlp), seed=seed, progress=say)
     out = Path(output) if output is not None else None
     if out is not None:
         _save_pipeline(nlp, models, out)
         say(f"saved the pipeline to {out}")
-    return TrainResult(models, out, len(examples), learned, rules)
+    return TrainResult(models, out, len(gold), learned, rules)
 
 
 def _save_pipeline(nlp: Any, models: LearnedModels, output: Path) -> None:
@@ -290,17 +315,17 @@ def _save_pipeline(nlp: Any, models: LearnedModels, output: Path) -> None:
 
     if output.exists() and not output.is_dir():
         raise InputError(f"'{output}' exists and is not a directory; pass a directory for -o")
-    nlp.add_pipe("kg_learned")  # the cached rules-only pipeline: removed again below
+    # The rule components are rebuilt at load time (with that call's --patterns),
+    # so rule-file paths of this machine do not end up in the saved config.
+    for name in ("kg_entities", "kg_relations"):
+        nlp.remove_pipe(name)
+    nlp.add_pipe("kg_learned").models = models
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
-        nlp.get_pipe("kg_learned").models = models
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-        try:
-            nlp.to_disk(tmp)
-            if output.exists():
-                shutil.rmtree(output)
-            tmp.rename(output)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        nlp.to_disk(tmp)
+        if output.exists():
+            shutil.rmtree(output)
+        tmp.rename(output)
     finally:
-        nlp.remove_pipe("kg_learned")
+        shutil.rmtree(tmp, ignore_errors=True)
