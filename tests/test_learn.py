@@ -14,7 +14,7 @@ from kg.learn.linear import LinearModel, fit
 from kg.learn.refine import LearnedModels, Thresholds
 from kg.learn.train import entity_label, fit_models, folds, prepare
 from kg.model import PREDICATES, Document, Entity, Extraction, Mention, Relation
-from tests.conftest import DEV_SET, EXAMPLES, run_kg
+from tests.conftest import DEV_SET, EXAMPLES, TRAIN_SET, run_kg
 
 TEXT = (
     "The Ministry of Finance issued the Green Plan on Monday.\n"
@@ -173,3 +173,14 @@ def test_kg_train_bad_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_kg_eval_cv_out_of_range_is_a_clear_error(small_gold: Path) -> None:
     done = run_kg("eval", str(small_gold), "--cv", "9")
     assert done.returncode == 2 and "--cv 9 needs between 2 and 6 folds" in done.stderr
+
+
+@pytest.mark.skipif(not TRAIN_SET.is_dir(), reason=f"train set not found at {TRAIN_SET}")
+def test_cross_validated_scores_beat_the_rules_on_train_and_dev(nlp_rules) -> None:  # type: ignore[no-untyped-def]
+    from kg.learn.train import cross_validate
+
+    learned, rules = cross_validate(read_gold_dirs([TRAIN_SET, DEV_SET]), 5)
+    assert learned.documents == rules.documents >= 50
+    assert learned.f1("relations") >= rules.f1("relations") + 0.05
+    assert learned.f1("relations") >= 0.36
+    assert learned.f1("entities") >= rules.f1("entities") - 0.01

@@ -347,7 +347,7 @@ def test_missing_pattern_file_is_a_pattern_error(tmp_path):
 
 def test_pipeline_is_cached_and_records_its_settings(nlp):
     assert load_pipeline() is nlp
-    assert nlp.pipe_names[-2:] == ["kg_entities", "kg_relations"]
+    assert nlp.pipe_names[-3:] == ["kg_entities", "kg_relations", "kg_learned"]
     assert nlp.config["components"]["kg_entities"]["chunk_size"] == 100_000
 
 
