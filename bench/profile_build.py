@@ -17,10 +17,10 @@ from pathlib import Path
 
 STAGES: dict[str, tuple[str, str]] = {
     "read: iter_documents": ("kg/read/paths.py", "_file_documents"),
-    "pipeline: load_pipeline": ("kg/pipeline.py", "load_pipeline"),
+    "pipeline: load_pipeline": ("kg/pipeline/load.py", "load_pipeline"),
     "spaCy: Language.pipe (whole nlp.pipe incl. kg components)": ("spacy/language.py", "pipe"),
-    "kg_entities component (__call__)": ("kg/pipeline.py", "__call__#entities"),
-    "kg_relations component (__call__)": ("kg/pipeline.py", "__call__#relations"),
+    "kg_entities component (__call__)": ("kg/pipeline/entities.py", "__call__"),
+    "kg_relations component (__call__)": ("kg/pipeline/relations.py", "__call__"),
     "extract: _build (Doc → records)": ("kg/extraction.py", "_build"),
     "resolve: resolve": ("kg/resolve.py", "resolve"),
     "rdf: extraction_quads": ("kg/rdf.py", "extraction_quads"),

@@ -355,7 +355,8 @@ def test_anchored_evaluator_agrees_with_dependency_matcher(nlp):
     """The fast path must find exactly what spaCy's DependencyMatcher finds."""
     from spacy.matcher import DependencyMatcher
 
-    from kg.pipeline import _compile_steps, _run_steps
+    from kg.pipeline.matcher import compile_steps as _compile_steps
+    from kg.pipeline.matcher import run_steps as _run_steps
 
     rel = nlp.get_pipe("kg_relations")
     text = (

@@ -10,6 +10,9 @@ import pytest
 import kg.config
 import kg.evaluate
 import kg.pipeline
+import kg.pipeline.candidates
+import kg.pipeline.links
+import kg.pipeline.relations
 import kg.resolve
 from kg.text import ANAPHOR_NOUNS, ANAPHOR_TARGETS, FUNCTION_WORDS, content_words, normalise_name
 
@@ -17,13 +20,14 @@ WORDS = Path(kg.text.__file__).resolve().parent / "patterns" / "words"
 
 
 def test_every_stage_uses_the_one_normaliser_and_word_lists():
-    assert kg.pipeline.normalise_text is normalise_name
+    assert kg.pipeline.relations.normalise_text is normalise_name
+    assert kg.pipeline.links.normalise_text is normalise_name
     assert kg.resolve.normalise_name is normalise_name
     assert kg.evaluate.normalise_name is normalise_name
     assert kg.evaluate.content_words is content_words
-    assert kg.pipeline._content is content_words
+    assert kg.pipeline.links._content is content_words
     assert kg.resolve._FUNCTION_WORDS is FUNCTION_WORDS
-    assert kg.pipeline._ANAPHOR_NOUNS is ANAPHOR_NOUNS
+    assert kg.pipeline.candidates._ANAPHOR_NOUNS is ANAPHOR_NOUNS
     assert kg.resolve._ANAPHOR_TARGETS is ANAPHOR_TARGETS
     assert kg.pipeline.DEFAULT_MODEL is kg.config.DEFAULT_MODEL
 
