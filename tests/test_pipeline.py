@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pytest
 import spacy
 from spacy.tokens import Doc
 
 from kg.errors import ModelNotFoundError, PatternError
+from kg.model import ENTITY_TYPES
 from kg.pipeline import (
     DEFAULT_MODEL,
     KGEntities,
@@ -17,6 +21,9 @@ from kg.pipeline import (
     load_pipeline,
     read_rule_file,
 )
+from kg.pipeline.words import Words
+
+PIPELINE_DIR = Path(__file__).resolve().parent.parent / "kg" / "pipeline"
 
 
 @pytest.fixture(scope="module")
@@ -330,6 +337,52 @@ def test_user_sector_file_extends_the_lexicon(tmp_path):
     comp(doc)
     assert [(m[0], m[4]) for m in doc._.kg_mentions] == [("Sector", "quantum")]
     assert nlp.config["components"]["kg_entities"]["patterns"] == [str(path)]
+
+
+def _string_ids(source: str) -> set[str]:
+    """Rule ids written as string literals: ``"org.domain.v1"``, ``"memberOf.title.v1"``."""
+    found = re.findall(r'"([a-z]+[A-Za-z]*(?:\.[a-z_]+)+(?:\.v\d+)?)"', source)
+    return {s for s in found if not s.endswith((".json", ".jsonl"))}  # file names
+
+
+def test_every_rule_id_in_code_is_in_the_data_files_and_every_data_id_in_code():
+    code = "".join(p.read_text(encoding="utf-8") for p in sorted(PIPELINE_DIR.glob("*.py")))
+    tables = RuleSet.load().tables
+    builtin = {i for i, e in tables.items() if e["kind"] == "builtin"}
+    # families: "ner" (ner.<LABEL>) and "pattern" (every rule of kind pattern)
+    assert _string_ids(code) == builtin - {"ner", "pattern"}
+    assert 'family="ner"' in code and 'family="pattern"' in code
+    words = {i for i, e in tables.items() if e["kind"] in ("words", "regex")}
+    assert words == {f.name for f in dataclasses.fields(Words)}
+    assert all("priority" in tables[i] for i in builtin if tables[i]["produces"] in ENTITY_TYPES)
+    assert {e["kind"] for e in tables.values()} == {"words", "regex", "builtin", "nesting"}
+
+
+def test_user_file_overrides_a_word_list_a_priority_and_a_nesting_pair_by_id(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        '{"id": "nesting.sector_in_policy", "kind": "nesting", "inner": "Sector", '
+        '"outer": "Policy", "allowed": false}\n'
+        '{"id": "sector.lexicon", "kind": "builtin", "priority": 5}\n'
+        '{"id": "sector_heads", "kind": "words", "words": ["field"]}\n',
+        encoding="utf-8",
+    )
+    nlp = spacy.blank("en")
+    comp = nlp.add_pipe("kg_entities", config={"patterns": [str(path)]})
+    assert ("Sector", "Policy") not in comp.nesting
+    assert comp.priorities["sector.lexicon"] == 5 and comp.priorities["org.lexicon"] == 3.5
+    assert comp.words.sector_heads == frozenset({"field"})
+    got = mentions(nlp, build(nlp, CATALOG))
+    # the sector now outranks the policy around it, and may no longer nest in it
+    assert ("Sector", "outsourced services", None) in got
+    assert not any(m[0] == "Policy" for m in got)
+
+
+def test_unknown_word_list_id_names_the_valid_ones(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"id": "sector_headz", "kind": "words", "words": ["x"]}\n', encoding="utf-8")
+    with pytest.raises(PatternError, match="sector_headz.*sector_heads"):
+        spacy.blank("en").add_pipe("kg_entities", config={"patterns": [str(path)]})
 
 
 # -- loading ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ Both components keep their settings as factory arguments, so ``nlp.config`` reco
 them, and both read rules from data files (``kg/patterns/``) plus any files the user passes.
 
 >>> [p.name for p in BUNDLED_PATTERN_FILES][:2]
-['countries.jsonl', 'instruments.jsonl']
+['builtin.jsonl', 'countries.jsonl']
 """
 
 from kg.config import DEFAULT_MODEL

@@ -20,24 +20,18 @@ from kg.pipeline.spans import (
     sector_modified,
     trim,
 )
-from kg.pipeline.words import (
-    _CODE,
-    _DATELINE,
-    _DOMAIN,
-    _EVENT_HEADS,
-    _LEADING_JUNK,
-    _NO_RETYPE,
-    _ORGISH_WORDS,
-    _SECTOR_STOP_MODIFIERS,
-    _UNIT_HEADS,
-)
+from kg.pipeline.words import Words
 from kg.text import ANAPHOR_NOUNS as _ANAPHOR_NOUNS
 
 if TYPE_CHECKING:
     from kg.pipeline.entities import KGEntities
 
 Add = Callable[..., None]
-"""``add(start, end, type, rule, key=None, role=None, prio=1)``: propose one candidate."""
+"""``add(start, end, type, rule, key=None, role=None, family=None)``: propose one candidate.
+
+Its priority is that of the rule id (or of ``family``: ``ner``, ``pattern``) in
+``kg/patterns/builtin.jsonl``.
+"""
 
 
 def ner_candidates(
@@ -59,21 +53,23 @@ def ner_candidates(
             if "\n" in doc[i].text:
                 end = i
                 break
-        start, end = trim(doc, start, end, frozenset(["the", "a", "an"]))
+        start, end = trim(comp.words, doc, start, end, frozenset(["the", "a", "an"]))
         if end <= start:
             continue
         span = doc[start:end]
         role = None
         if typ == "Organization":
-            if span.root.lower_ in _EVENT_HEADS or any(_CODE.match(t.text) for t in span):
+            if span.root.lower_ in comp.words.event_heads or any(
+                comp.words.code.match(t.text) for t in span
+            ):
                 dropped_ends.add(end)
                 continue
             if all(t.i in portfolio for t in span) and not (
-                any(t.lower_ in _ORGISH_WORDS for t in span) or span.text.isupper()
+                any(t.lower_ in comp.words.orgish_words for t in span) or span.text.isupper()
             ):
                 continue  # "Secretary of State for Digital, Culture, Media and Sport"
             if any(t.lower_ in comp.title_heads for t in span) and not any(
-                t.lower_ in _ORGISH_WORDS for t in span
+                t.lower_ in comp.words.orgish_words for t in span
             ):
                 continue  # "Secretaries of State for Trade" is a post, not a body
             j = end
@@ -86,7 +82,7 @@ def ner_candidates(
                 after is not None
                 and after.lower_ in comp.title_heads
                 and after.is_title
-                and not any(t.lower_ in _ORGISH_WORDS or t.is_upper for t in span)
+                and not any(t.lower_ in comp.words.orgish_words or t.is_upper for t in span)
             ):
                 continue  # "Commerce Secretary Jane Doe": a portfolio
             if any(
@@ -94,23 +90,26 @@ def ner_candidates(
             ) and all(t.pos_ == "PROPN" for t in span):
                 typ = "Person"  # "Nadine Dorries, Secretary of State for ..."
         if typ == "Person":
-            start, end, role = person_repair(doc, start, end, comp.title_words)
+            start, end, role = person_repair(comp.words, doc, start, end, comp.title_words)
             if end <= start or not any(t.pos_ == "PROPN" or t.is_title for t in doc[start:end]):
                 continue
             if all(t.lower_.rstrip(".") in comp.title_words for t in doc[start:end]):
                 continue
-            if any(t.lower_ in _ORGISH_WORDS or t.lower_ in _EVENT_HEADS for t in doc[start:end]):
+            if any(
+                t.lower_ in comp.words.orgish_words or t.lower_ in comp.words.event_heads
+                for t in doc[start:end]
+            ):
                 continue
         if typ == "Organization":
             root = doc[start:end].root
             if (
                 root.lower_ in comp.instrument
                 and root.is_title
-                and comp.instrument[root.lower_]["lemma"] not in _NO_RETYPE
+                and comp.instrument[root.lower_]["lemma"] not in comp.words.no_retype
             ) or any(
                 t.is_title
                 and t.lower_ in comp.instrument
-                and comp.instrument[t.lower_]["lemma"] not in _NO_RETYPE
+                and comp.instrument[t.lower_]["lemma"] not in comp.words.no_retype
                 and t.lower_ in ("outline", "law", "act", "plan", "strategy", "agreement")
                 for t in doc[start:end]
             ):
@@ -118,18 +117,18 @@ def ner_candidates(
         if typ == "Location" and all(t.i in portfolio for t in doc[start:end]):
             continue
         ner_spans.append((start, end))
-        add(start, end, typ, f"ner.{ent.label_}", role=role, prio=3)
+        add(start, end, typ, f"ner.{ent.label_}", role=role, family="ner")
     return ner_spans, dropped_ends
 
 
-def shape_candidates(doc: Doc, text: str, headline: set[int], add: Add) -> None:
+def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add: Add) -> None:
     """Web domains and datelines, found by their shape."""
     # Web domains named as actors: "the travel website example.com".
     for tok in doc:
-        if tok.like_url and _DOMAIN.match(tok.text) and tok.i not in headline:
-            add(tok.i, tok.i + 1, "Organization", "org.domain.v1", prio=3)
+        if tok.like_url and words.domain.match(tok.text) and tok.i not in headline:
+            add(tok.i, tok.i + 1, "Organization", "org.domain.v1")
     # Datelines at the start of a line: "BEIJING, March 12 --", "WASHINGTON \u2013".
-    for m in _DATELINE.finditer(text):
+    for m in words.dateline.finditer(text):
         place = doc.char_span(m.start(1), m.end(1), alignment_mode="contract")
         if place is None or not len(place):
             continue
@@ -139,7 +138,7 @@ def shape_candidates(doc: Doc, text: str, headline: set[int], add: Add) -> None:
             and all(t.ent_type_ in ("GPE", "LOC") for t in place)
         ):
             if not any(t.ent_type_ == "PERSON" for t in place):
-                add(place.start, place.end, "Location", "location.dateline.v1", prio=4)
+                add(place.start, place.end, "Location", "location.dateline.v1")
 
 
 def lexicon_candidates(
@@ -166,29 +165,29 @@ def lexicon_candidates(
             if e - s == 1 and doc[s].pos_ not in ("NOUN", "PROPN", "VERB", "ADJ"):
                 continue
             if words.text.lower() in comp.ambiguous_terms:
-                add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id, prio=0)
+                add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id)
                 continue
-            add(s, e, "Sector", "sector.lexicon", key=lex_id, prio=2)
+            add(s, e, "Sector", "sector.lexicon", key=lex_id)
             if e - s == 1 and doc[s].is_lower:
-                bounds = sector_modified(doc, doc[s])
+                bounds = sector_modified(comp.words, doc, doc[s])
                 if bounds and doc[bounds[0] : bounds[1]].text.lower() not in comp.lexicon_forms:
-                    add(bounds[0], bounds[1], "Sector", "sector.modified.v1", prio=2.5)
+                    add(bounds[0], bounds[1], "Sector", "sector.modified.v1")
         elif not inside_larger_org(s, e):
-            add(s, e, "Organization", "org.lexicon", key=lex_id, prio=3.5)
+            add(s, e, "Organization", "org.lexicon", key=lex_id)
     for match_id, s, e in comp.acronyms(doc):
         lex_id = doc.vocab.strings[match_id].partition("|")[2]
         if not inside_larger_org(s, e):
-            add(s, e, "Organization", "org.acronym", key=lex_id, prio=3.5)
+            add(s, e, "Organization", "org.acronym", key=lex_id)
 
 
 def rule_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
     """The ``pattern`` rules of the rule files (token patterns and phrases)."""
     for match_id, s, e in comp.pattern_matcher(doc):
         rid = doc.vocab.strings[match_id]
-        add(s, e, comp.user_patterns[rid]["label"], rid, prio=4)
+        add(s, e, comp.user_patterns[rid]["label"], rid, family="pattern")
     for match_id, s, e in comp.pattern_phrases(doc):
         rid = doc.vocab.strings[match_id]
-        add(s, e, comp.user_patterns[rid]["label"], rid, prio=4)
+        add(s, e, comp.user_patterns[rid]["label"], rid, family="pattern")
 
 
 def head_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
@@ -197,20 +196,20 @@ def head_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
         label = doc.vocab.strings[match_id]
         tok = doc[s]
         if label == "INSTRUMENT":
-            bounds = policy_span(doc, tok, comp.instrument, comp.max_policy_tokens)
+            bounds = policy_span(comp.words, doc, tok, comp.instrument, comp.max_policy_tokens)
             if bounds:
-                add(bounds[0], bounds[1], "Policy", "policy.instrument.v1", prio=2)
+                add(bounds[0], bounds[1], "Policy", "policy.instrument.v1")
         elif label == "SECTORHEAD":
-            bounds = sector_head_span(doc, tok)
+            bounds = sector_head_span(comp.words, doc, tok)
             if bounds and any(t.pos_ == "CCONJ" for t in doc[bounds[0] : bounds[1]]):
                 # "the tourism and education sectors": one sector per coordinated word.
                 part = bounds[0]
                 for i in range(bounds[0], bounds[1]):
                     if doc[i].pos_ == "CCONJ" or doc[i].text == "," or i == tok.i:
-                        add(part, i, "Sector", "sector.head_coordinated.v1", prio=2)
+                        add(part, i, "Sector", "sector.head_coordinated.v1")
                         part = i + 1
             elif bounds:
-                add(bounds[0], bounds[1], "Sector", "sector.head.v1", prio=2)
+                add(bounds[0], bounds[1], "Sector", "sector.head.v1")
         elif label == "UNIT":
             if tok.is_title:
                 continue
@@ -222,11 +221,13 @@ def head_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
                         for c in tok.lefts:
                             if c.dep_ in ("amod", "compound", "nmod"):
                                 left = min(left, c.left_edge.i)
-                        s2, _ = trim(doc, left, tok.i + 1, _LEADING_JUNK)
+                        s2, _ = trim(comp.words, doc, left, tok.i + 1, comp.words.leading_junk)
                         if s2 >= tok.i:
                             continue  # "every department under X" names no unit
-                        s2, e2 = trim(doc, s2, pobj[0].right_edge.i + 1, _LEADING_JUNK)
-                        add(s2, e2, "Organization", "org.unit_of.v1", prio=3)
+                        s2, e2 = trim(
+                            comp.words, doc, s2, pobj[0].right_edge.i + 1, comp.words.leading_junk
+                        )
+                        add(s2, e2, "Organization", "org.unit_of.v1")
         elif label == "QUOTED":
             s2, e2 = s + 1, e - 1
             while e2 > s2 and doc[e2 - 1].text in (".", ","):
@@ -234,14 +235,14 @@ def head_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
             inner = doc[s2:e2]
             if e2 > s2 and not any(t.pos_ in ("VERB", "AUX", "PRON") for t in inner):
                 if not any(t.ent_type_ in ("PERSON",) for t in inner):
-                    add(s2, e2, "Policy", "policy.quoted.v1", prio=4)
+                    add(s2, e2, "Policy", "policy.quoted.v1")
 
 
-def inner_org_candidates(doc: Doc, cands: list[Candidate], add: Add) -> None:
+def inner_org_candidates(words: Words, doc: Doc, cands: list[Candidate], add: Add) -> None:
     """Organizations named inside a unit's name: "General Office of the State Council"."""
     for s, e in [(c.start, c.end) for c in cands if c.type == "Organization"]:
         span = doc[s:e]
-        if span.root.lower_ not in _UNIT_HEADS:
+        if span.root.lower_ not in words.unit_heads:
             continue
         for i in range(s + 1, e - 1):
             if doc[i].lower_ in ("of", "under"):
@@ -254,15 +255,16 @@ def inner_org_candidates(doc: Doc, cands: list[Candidate], add: Add) -> None:
                     or (
                         len(tail) >= 2
                         and tail[0].is_title
-                        and any(t.lower_ in _ORGISH_WORDS for t in tail)
+                        and any(t.lower_ in words.orgish_words for t in tail)
                     )
                 ):
-                    add(j, e, "Organization", "org.of_inner.v1", prio=3)
+                    add(j, e, "Organization", "org.of_inner.v1")
                     break
 
 
 def anaphor_candidates(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
     """Short forms ("the plan", "the ministry", "the country"), resolved later."""
+    prio = comp.priorities
     taken = {i for c in cands for i in range(c.start, c.end)}
     for tok in doc:
         if tok.i in taken or tok.pos_ != "NOUN" or tok.i == 0:
@@ -272,12 +274,13 @@ def anaphor_candidates(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> No
             continue
         if tok.lower_ in comp.instrument and tok.dep_ != "compound":
             if not any(c.dep_ in ("prep", "amod", "compound") for c in tok.children):
-                cands.append(Candidate(tok.i, tok.i + 1, "Policy", "policy.anaphor", None, None, 1))
+                rule = "policy.anaphor"
+                cands.append(Candidate(tok.i, tok.i + 1, "Policy", rule, None, None, prio[rule]))
             continue
         for typ, nouns in _ANAPHOR_NOUNS.items():
             if tok.lower_ in nouns and not any(c.dep_ == "prep" for c in tok.children):
                 rule = "org.anaphor" if typ == "Organization" else "location.anaphor"
-                cands.append(Candidate(tok.i, tok.i + 1, typ, rule, None, None, 1))
+                cands.append(Candidate(tok.i, tok.i + 1, typ, rule, None, None, prio[rule]))
 
 
 def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
@@ -298,15 +301,16 @@ def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> N
         for t in root.conjuncts:
             if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN",):
                 continue
-            if t.lower_ in _SECTOR_STOP_MODIFIERS or not t.is_lower:
+            if t.lower_ in comp.words.sector_stop_modifiers or not t.is_lower:
                 continue
             left = t.i
             for ch in t.lefts:
                 if ch.dep_ in ("amod", "compound"):
                     left = min(left, ch.left_edge.i)
-            s, e = trim(doc, left, t.i + 1, _SECTOR_STOP_MODIFIERS)
+            s, e = trim(comp.words, doc, left, t.i + 1, comp.words.sector_stop_modifiers)
             if e > s and doc[s:e].text.islower() and (s == 0 or doc[s - 1].text != "-"):
-                cands.append(Candidate(s, e, "Sector", "sector.list.v1", None, None, 1))
+                rule = "sector.list.v1"
+                cands.append(Candidate(s, e, "Sector", rule, None, None, comp.priorities[rule]))
                 sector_roots[t.i] = cands[-1]
     # Ambiguous lexicon words count only in a list with a sure sector or inside a policy.
     policy_spans = [(c.start, c.end) for c in cands if c.type == "Policy"]
@@ -323,7 +327,7 @@ def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> N
                 for s, e in policy_spans
             )
             if ok:
-                cands[idx] = c._replace(priority=1)
+                cands[idx] = c._replace(priority=comp.confirmed_priority)
 
 
 def drop_shadowed(

@@ -30,9 +30,9 @@ from kg.pipeline.candidates import (
 )
 from kg.pipeline.mentions import Candidate
 from kg.pipeline.rules import RuleSet, plural_forms
-from kg.pipeline.select import select
+from kg.pipeline.select import nesting_pairs, priorities, select
 from kg.pipeline.spans import headline_tokens, portfolio_tokens
-from kg.pipeline.words import _SECTOR_HEADS, _TITLE_MODIFIERS, _UNIT_HEADS
+from kg.pipeline.words import Words
 
 DEFAULT_LABEL_MAP: dict[str, str] = {
     "PERSON": "Person",
@@ -64,6 +64,9 @@ class KGEntities:
         self.chunk_size = chunk_size
         self.max_policy_tokens = max_policy_tokens
         self.rules = RuleSet.load(patterns, bundled=bundled_patterns)
+        self.words = Words.from_rules(self.rules.tables)
+        self.priorities, self.confirmed_priority = priorities(self.rules.tables)
+        self.nesting = nesting_pairs(self.rules.tables)
         vocab = nlp.vocab
         # Titles: last word of each title marks the end of a role before a name.
         self.title_words = {t["title"].split()[-1].lower().rstrip(".") for t in self.rules.titles}
@@ -74,7 +77,7 @@ class KGEntities:
             p
             for t in self.rules.titles
             for p in plural_forms(t["title"].split()[-1].lower().rstrip("."))
-        } - _TITLE_MODIFIERS
+        } - self.words.title_modifiers
         self.title_member_of = {
             t["title"].lower(): list(t.get("member_of", ())) for t in self.rules.titles
         }
@@ -88,8 +91,8 @@ class KGEntities:
             "INSTRUMENT",
             [[{"LOWER": {"IN": sorted(self.instrument)}, "POS": {"IN": ["NOUN", "PROPN"]}}]],
         )
-        self.matcher.add("SECTORHEAD", [[{"LOWER": {"IN": sorted(_SECTOR_HEADS)}}]])
-        self.matcher.add("UNIT", [[{"LOWER": {"IN": sorted(_UNIT_HEADS)}}]])
+        self.matcher.add("SECTORHEAD", [[{"LOWER": {"IN": sorted(self.words.sector_heads)}}]])
+        self.matcher.add("UNIT", [[{"LOWER": {"IN": sorted(self.words.unit_heads)}}]])
         quote_open = ['"', "\u201c", "\u2018"]
         quote_close = ['"', "\u201d", "\u2019"]
         inner = {"IS_QUOTE": False, "ORTH": {"NOT_IN": [".", ",", "!", "?", ";", ":", "\n"]}}
@@ -137,7 +140,7 @@ class KGEntities:
                     for last in (plural_forms(words[-1].lower()) if term.islower() else [words[-1]])
                 }
                 forms |= term_forms
-                if s.get("ambiguous") and not any(w in _SECTOR_HEADS for w in words):
+                if s.get("ambiguous") and not any(w in self.words.sector_heads for w in words):
                     ambiguous.update(f.lower() for f in term_forms)
                     ambiguous.add(term.lower())
             self.lexicon.add("sector|" + s["id"], [nlp.make_doc(f) for f in sorted(forms)])
@@ -158,22 +161,25 @@ class KGEntities:
     def __call__(self, doc: Doc) -> Doc:
         cands: list[Candidate] = []
 
-        def add(s: int, e: int, typ: str, rule: str, key=None, role=None, prio=1) -> None:
+        prio = self.priorities
+
+        def add(s: int, e: int, typ: str, rule: str, key=None, role=None, family=None) -> None:
             if e > s:
-                cands.append(Candidate(s, e, typ, rule, key, role, prio))
+                cands.append(Candidate(s, e, typ, rule, key, role, prio[family or rule]))
 
         text = doc.text  # spaCy rebuilds doc.text on every access
         headline = headline_tokens(doc, text)
         portfolio = portfolio_tokens(doc, self.title_heads)
         ner_spans, dropped_ends = ner_candidates(self, doc, portfolio, add)
-        shape_candidates(doc, text, headline, add)
+        shape_candidates(self.words, doc, text, headline, add)
         lexicon_candidates(self, doc, ner_spans, add)
         rule_candidates(self, doc, add)
         head_candidates(self, doc, add)
-        inner_org_candidates(doc, cands, add)
+        inner_org_candidates(self.words, doc, cands, add)
         anaphor_candidates(self, doc, cands)
         expand_sector_lists(self, doc, cands)
-        doc._.kg_mentions = select(doc, drop_shadowed(doc, cands, dropped_ends, headline))
+        cands = drop_shadowed(doc, cands, dropped_ends, headline)
+        doc._.kg_mentions = select(doc, cands, self.nesting)
         return doc
 
 

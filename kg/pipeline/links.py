@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from spacy.tokens import Doc, Span, Token
 
 from kg.pipeline.mentions import mention_span
-from kg.pipeline.words import _MEETING_NOUNS, _NATIONAL_BODIES, _ORG_GENERIC, _QUANTITY_NOUNS
+from kg.pipeline.words import Words
 from kg.text import content_words as _content
 from kg.text import normalise_name as normalise_text
 
@@ -28,8 +28,9 @@ Emit = Callable[[int | None, str, int | None, str], None]
 class MentionIndex:
     """The mentions of one ``Doc`` with their spans, texts and tokens."""
 
-    def __init__(self, doc: Doc, mentions: list[list[Any]]) -> None:
+    def __init__(self, doc: Doc, mentions: list[list[Any]], words: Words) -> None:
         self.doc = doc
+        self.words = words
         self.mentions = mentions
         self.spans: list[Span] = [mention_span(doc, m) for m in mentions]
         self.text = doc.text  # spaCy rebuilds doc.text on every access
@@ -67,13 +68,13 @@ class MentionIndex:
         hit = self.at(tok, types)
         if hit is not None:
             return hit
-        if tok.lower_ in _QUANTITY_NOUNS:
+        if tok.lower_ in self.words.quantity_nouns:
             for prep in tok.children:
                 if prep.dep_ == "prep" and prep.lower_ == "of":
                     for pobj in prep.children:
                         if pobj.dep_ == "pobj":
                             return self.at(pobj, types)
-        if tok.lower_ in _MEETING_NOUNS and "Organization" in types:
+        if tok.lower_ in self.words.meeting_nouns and "Organization" in types:
             return self.meeting_org
         for c in tok.children:
             # "the provider example.com", "departments including the Ministry of X"
@@ -94,7 +95,7 @@ def meeting_org(index: MentionIndex, fallback: Sequence[Token]) -> int | None:
     """The organization whose meeting the text reports ("a meeting of the State Council")."""
     found: int | None = None
     for tok in fallback:
-        if tok.lower_ in _MEETING_NOUNS:
+        if tok.lower_ in index.words.meeting_nouns:
             for c in tok.children:
                 hit = index.at(c, ("Organization",))
                 if hit is None and c.dep_ == "prep" and c.lower_ == "of":
@@ -131,7 +132,7 @@ def meeting_rules(index: MentionIndex, fallback: Sequence[Token], emit: Emit) ->
     meeting_org, mentions, spans = index.meeting_org, index.mentions, index.spans
     if meeting_org is not None:
         for tok in fallback:
-            if tok.lower_ in _MEETING_NOUNS and (
+            if tok.lower_ in index.words.meeting_nouns and (
                 (tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT")
                 or (tok.dep_ == "pobj" and tok.head.lower_ in ("at", "during"))
             ):
@@ -192,7 +193,7 @@ def member_rules(rel: KGRelations, index: MentionIndex, emit: Emit) -> None:
                 continue
             for j, t in orgs:
                 full = rel.org_name.get(mentions[j][4] or "", t)
-                specific = _content(full) - _ORG_GENERIC
+                specific = _content(full) - rel.words.org_generic
                 if specific and specific <= words:
                     emit(i, "memberOf", j, "memberOf.role.v1")
 
@@ -230,7 +231,7 @@ def location_rules(
         if (
             home is not None
             and span is not None
-            and span.root.lower_ in _NATIONAL_BODIES
+            and span.root.lower_ in rel.words.national_bodies
             and not any(c in low for c in rel.country_of if len(c) > 3)
         ):
             emit(i, "locatedIn", loc_by_country[home], "locatedIn.home_country.v1")

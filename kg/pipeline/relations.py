@@ -26,7 +26,7 @@ from kg.pipeline.links import (
 )
 from kg.pipeline.matcher import compile_steps, run_steps
 from kg.pipeline.rules import RuleSet, plural_forms
-from kg.pipeline.words import _MEETING_NOUNS, _QUANTITY_NOUNS
+from kg.pipeline.words import Words
 from kg.text import normalise_name as normalise_text
 
 
@@ -36,6 +36,7 @@ class KGRelations:
     def __init__(self, nlp: Language, name: str, patterns: Sequence[str], bundled_patterns: bool):
         self.name = name
         self.rules = RuleSet.load(patterns, bundled=bundled_patterns)
+        self.words = Words.from_rules(self.rules.tables)
         # Every rule is compiled by spaCy's DependencyMatcher (so a bad pattern fails as
         # spaCy reports it); rules in the common subset also get an anchored evaluator
         # that starts from the few tokens matching the first node, which is much faster
@@ -108,7 +109,7 @@ class KGRelations:
 
     def find(self, doc: Doc, mentions: list[list[Any]]) -> list[list[Any]]:
         """Relations between mention indices: dependency rules, then span rules."""
-        index = MentionIndex(doc, mentions)
+        index = MentionIndex(doc, mentions, self.words)
         spans = index.spans
         strings = doc.vocab.strings
         anchor_hits: list[tuple[str, int]] = []
@@ -118,7 +119,7 @@ class KGRelations:
             for rid, checks in by_lemma.get(tok.lemma_, []) + by_lower.get(tok.lower_, []):
                 if all(getattr(tok, a) in ok for a, ok in checks.items()):
                     anchor_hits.append((rid, tok.i))
-            if tok.lower_ in _QUANTITY_NOUNS or tok.lower_ in _MEETING_NOUNS:
+            if tok.lower_ in self.words.quantity_nouns or tok.lower_ in self.words.meeting_nouns:
                 fallback.append(tok)
         index.meeting_org = meeting_org(index, fallback)
         lookup = index.lookup

@@ -18,7 +18,7 @@ where ``pattern`` is a spaCy ``DependencyMatcher`` pattern and ``subject``/``obj
 name two of its nodes; the id (``issuedBy.verb_dobj.v1``) is kept as ``Relation.rule``.
 
 >>> [p.name for p in BUNDLED_PATTERN_FILES][:2]
-['countries.jsonl', 'instruments.jsonl']
+['builtin.jsonl', 'countries.jsonl']
 """
 
 from __future__ import annotations
@@ -38,7 +38,21 @@ BUNDLED_PATTERN_FILES: tuple[Path, ...] = tuple(
 )
 """The rule files shipped with kg (entity lexicons and relation rules)."""
 
-_KINDS = ("title", "instrument", "sector", "organization", "country", "pattern", "relation")
+_KINDS = (
+    "title",
+    "instrument",
+    "sector",
+    "organization",
+    "country",
+    "pattern",
+    "relation",
+    "words",
+    "regex",
+    "builtin",
+    "nesting",
+)
+TABLE_KINDS = ("words", "regex", "builtin", "nesting")
+"""Kinds that are looked up by id: a later file's entry replaces an earlier one."""
 _KIND_BY_STEM = {
     "titles": "title",
     "instruments": "instrument",
@@ -47,6 +61,9 @@ _KIND_BY_STEM = {
     "countries": "country",
     "patterns": "pattern",
     "relations": "relation",
+    "words": "words",
+    "builtin": "builtin",
+    "nesting": "nesting",
 }
 
 
@@ -126,6 +143,10 @@ def _check_entry(entry: dict[str, Any], kind: str, where: str) -> None:
         "country": ("name",),
         "pattern": ("label", "pattern"),
         "relation": ("predicate", "subject", "object", "pattern"),
+        "words": ("words",),
+        "regex": ("regex",),
+        "builtin": (),
+        "nesting": ("inner", "outer"),
     }[kind]
     missing = [k for k in need if k not in entry]
     if missing:
@@ -134,6 +155,8 @@ def _check_entry(entry: dict[str, Any], kind: str, where: str) -> None:
         raise PatternError(
             f"{where}: unknown label {entry['label']!r}; use one of {', '.join(ENTITY_TYPES)}"
         )
+    if kind == "nesting" and not {entry["inner"], entry["outer"]} <= set(ENTITY_TYPES):
+        raise PatternError(f"{where}: nesting {entry['id']!r} names a type not in {ENTITY_TYPES}")
     if kind == "relation" and entry["predicate"] not in PREDICATES:
         raise PatternError(
             f"{where}: unknown predicate {entry['predicate']!r}; use one of {', '.join(PREDICATES)}"
@@ -151,6 +174,8 @@ class RuleSet:
     countrys: list[dict[str, Any]] = field(default_factory=list)
     patterns: list[dict[str, Any]] = field(default_factory=list)
     relations: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Word lists, regexes, priorities and nesting pairs by id (the last file wins)."""
 
     @classmethod
     def load(cls, extra: Iterable[str | Path] = (), bundled: bool = True) -> RuleSet:
@@ -170,5 +195,9 @@ class RuleSet:
                         f"(first at {seen[entry['id']]}); ids must be unique"
                     )
                 seen.setdefault(entry["id"], entry["_where"])
-                getattr(rules, entry["kind"] + "s").append(entry)
+                if entry["kind"] in TABLE_KINDS:
+                    # by id: the fields a later file gives replace the earlier ones
+                    rules.tables[entry["id"]] = {**rules.tables.get(entry["id"], {}), **entry}
+                else:
+                    getattr(rules, entry["kind"] + "s").append(entry)
         return rules

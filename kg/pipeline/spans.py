@@ -11,28 +11,20 @@ from typing import Any
 
 from spacy.tokens import Doc, Token
 
-from kg.pipeline.words import (
-    _DEMONSTRATIVES,
-    _GENERIC_POLICY_MODIFIERS,
-    _LEADING_JUNK,
-    _POLICY_PREPS,
-    _POSSESSIVE_TOKENS,
-    _SECTOR_STOP_MODIFIERS,
-    _WH_WORDS,
-)
+from kg.pipeline.words import Words
 
 
-def trim(doc: Doc, start: int, end: int, stop: frozenset[str]) -> tuple[int, int]:
+def trim(words: Words, doc: Doc, start: int, end: int, stop: frozenset[str]) -> tuple[int, int]:
     """Drop leading determiners/junk/possessives and trailing possessives/punct."""
     while start < end and (
         doc[start].lower_ in stop
         or doc[start].pos_ in ("DET", "PRON", "PUNCT", "ADV", "CCONJ", "ADP")
         or doc[start].tag_ == "POS"
-        or doc[start].text in _POSSESSIVE_TOKENS
+        or doc[start].text in words.possessive_tokens
     ):
         start += 1
     while end > start and (
-        doc[end - 1].text in _POSSESSIVE_TOKENS
+        doc[end - 1].text in words.possessive_tokens
         or doc[end - 1].tag_ == "POS"
         or (doc[end - 1].is_punct and doc[end - 1].text not in (")",))
         or doc[end - 1].pos_ in ("CCONJ", "ADP", "DET", "SCONJ", "PART")
@@ -42,7 +34,7 @@ def trim(doc: Doc, start: int, end: int, stop: frozenset[str]) -> tuple[int, int
 
 
 def policy_span(
-    doc: Doc, head: Token, instrument: Mapping[str, dict[str, Any]], max_tokens: int
+    words: Words, doc: Doc, head: Token, instrument: Mapping[str, dict[str, Any]], max_tokens: int
 ) -> tuple[int, int] | None:
     """The phrase an instrument noun heads, or None when it names nothing specific."""
     ins = instrument[head.lower_]
@@ -66,19 +58,19 @@ def policy_span(
             or (doc[left - 1].text in ("-", "\u2013") and doc[left - 2].is_title)
         ):
             left -= 1
-    start, _ = trim(doc, left, head.i + 1, _LEADING_JUNK)
+    start, _ = trim(words, doc, left, head.i + 1, words.leading_junk)
     for i in range(start, head.i):
         if doc[i].text in (",", ";") or (
             head.tag_ in ("NNS", "NNPS") and doc[i].pos_ == "NUM" and doc[i].shape_ != "dddd"
         ):
             start = i + 1  # "separate, even shorter list", "21 pilot zones"
-    start, _ = trim(doc, start, head.i + 1, _LEADING_JUNK)
+    start, _ = trim(words, doc, start, head.i + 1, words.leading_junk)
     # Another instrument word ("pilot programs") or a generic one does not make a
     # phrase name anything specific.
     mods = [
         t
         for t in doc[start : head.i]
-        if t.lower_ not in _GENERIC_POLICY_MODIFIERS and t.lower_ not in instrument
+        if t.lower_ not in words.generic_policy_modifiers and t.lower_ not in instrument
     ]
     has_left = bool(mods)
     if any(
@@ -98,15 +90,17 @@ def policy_span(
     ):
         preps.append(nxt)  # PP misattached to the verb: "adopted a guideline on X"
     for child in preps:
-        if child.lower_ not in _POLICY_PREPS:
+        if child.lower_ not in words.policy_preps:
             continue
         objs = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
-        if any(o.left_edge.lower_ in _WH_WORDS for o in objs):
+        if any(o.left_edge.lower_ in words.wh_words for o in objs):
             continue  # "guidance on how firms could ...": a clause, not a name
         if not objs or any(
             o.ent_type_ in ("DATE", "TIME")
             or o.pos_ == "PRON"
-            or any(d.lower_ in _DEMONSTRATIVES for d in o.children if d.dep_ in ("det", "poss"))
+            or any(
+                d.lower_ in words.demonstratives for d in o.children if d.dep_ in ("det", "poss")
+            )
             for o in objs
         ):
             continue
@@ -138,7 +132,7 @@ def policy_span(
             (
                 tok.dep_ == "prep"
                 and any(
-                    d.lower_ in _DEMONSTRATIVES
+                    d.lower_ in words.demonstratives
                     for o in tok.children
                     for d in o.children
                     if d.dep_ in ("det", "poss")
@@ -158,7 +152,7 @@ def policy_span(
         if tok.lower_ in ("which", "that", "who") and tok.dep_ != "pobj":
             right = i
             break
-    if right > head.i + 1 and doc[right - 1].lower_ in _POLICY_PREPS:
+    if right > head.i + 1 and doc[right - 1].lower_ in words.policy_preps:
         right -= 1
     need = ins.get("needs")
     if need == "compound" and not any(c.dep_ == "compound" for c in head.lefts):
@@ -167,9 +161,9 @@ def policy_span(
         return None
     if not has_left and not (has_right and right > head.i + 2):
         return None
-    start, end = trim(doc, start, right, _LEADING_JUNK)
+    start, end = trim(words, doc, start, right, words.leading_junk)
     if end - start > max_tokens:
-        start, end = trim(doc, left, head.i + 1, _LEADING_JUNK)
+        start, end = trim(words, doc, left, head.i + 1, words.leading_junk)
         if start >= head.i:
             return None
     if end <= start:
@@ -177,13 +171,13 @@ def policy_span(
     return start, end
 
 
-def sector_head_span(doc: Doc, head: Token) -> tuple[int, int] | None:
+def sector_head_span(words: Words, doc: Doc, head: Token) -> tuple[int, int] | None:
     left = head.i
     for child in head.lefts:
         if child.dep_ in ("amod", "compound", "nmod"):
             left = min(left, child.left_edge.i)
     while left < head.i and (
-        doc[left].lower_ in _SECTOR_STOP_MODIFIERS
+        doc[left].lower_ in words.sector_stop_modifiers
         or doc[left].pos_ in ("DET", "PRON", "NUM", "PUNCT", "ADV", "PART")
         or doc[left].ent_type_ in ("NORP", "GPE")
         or doc[left].tag_ == "POS"
@@ -195,7 +189,7 @@ def sector_head_span(doc: Doc, head: Token) -> tuple[int, int] | None:
 
 
 def person_repair(
-    doc: Doc, start: int, end: int, title_words: Collection[str]
+    words: Words, doc: Doc, start: int, end: int, title_words: Collection[str]
 ) -> tuple[int, int, str | None]:
     """Split a title off a person span and find a title just before it."""
     last_title = -1
@@ -219,7 +213,7 @@ def person_repair(
             # The role ends with the title word; words between belong to it too.
     role = None
     if role_start is not None and role_end is not None:
-        rs, re_ = trim(doc, role_start, role_end, frozenset(["the"]))
+        rs, re_ = trim(words, doc, role_start, role_end, frozenset(["the"]))
         if re_ > rs:
             role = doc[rs:re_].text
     return start, end, role
@@ -262,14 +256,14 @@ def portfolio_tokens(doc: Doc, title_heads: Collection[str]) -> set[int]:
     return out
 
 
-def sector_modified(doc: Doc, head: Token) -> tuple[int, int] | None:
+def sector_modified(words: Words, doc: Doc, head: Token) -> tuple[int, int] | None:
     """A one-word sector with its specifying modifiers: "cloud outsourcing"."""
     left = head.i
     for child in head.lefts:
         if child.dep_ in ("amod", "compound", "nmod", "npadvmod"):
             left = min(left, child.left_edge.i)
     while left < head.i and (
-        doc[left].lower_ in _SECTOR_STOP_MODIFIERS
+        doc[left].lower_ in words.sector_stop_modifiers
         or doc[left].pos_ in ("DET", "PRON", "NUM", "PUNCT", "ADV", "PART", "PROPN")
         or doc[left].ent_type_
         or doc[left].tag_ == "POS"

@@ -1,63 +1,76 @@
-"""Word lists and token shapes that the entity and relation rules consult."""
+"""The word lists and token shapes that the rules consult, read from rule files by id.
+
+The bundled lists are in ``kg/patterns/words.jsonl`` (kinds ``words`` and ``regex``);
+a user's rule file replaces one by giving an entry with the same id.
+
+>>> from kg.pipeline.rules import RuleSet
+>>> sorted(Words.from_rules(RuleSet.load().tables).sector_heads)
+['economy', 'industries', 'industry', 'sector', 'sectors']
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-# Words that start a noun phrase but are not part of a name.
-_LEADING_JUNK = frozenset(
-    "the a an this that these those its their his her our your my such other another "
-    "new fresh further more most several various recent latest relevant certain specific "
-    "some any all each every both related additional current existing previous first "
-    "second third last next same broader wider overall whole entire major key important "
-    "detailed targeted supportive many few nationwide proposed planned so-called "
-    "recently own".split()
-)
-_GENERIC_POLICY_MODIFIERS = frozenset(
-    "policy policies government support supporting preferential relevant such these "
-    "incentive official".split()
-)
-_SECTOR_STOP_MODIFIERS = _LEADING_JUNK | frozenset(
-    "world global national local domestic international private public state "
-    "traditional emerging strategic relevant competitive regional "
-    "foreign whole entire overall".split()
-)
-_SECTOR_HEADS = frozenset("sector sectors industry industries economy".split())
-_UNIT_HEADS = frozenset(
-    "department office bureau division committee commission administration institute "
-    "center centre agency council secretariat unit board directorate".split()
-)
-_ORGISH_WORDS = frozenset(
-    "council congress commission ministry committee bureau office department "
-    "administration agency bank institute association university academy party "
-    "court parliament assembly union organization organisation group authority "
-    "corporation company".split()
-)
-_POLICY_PREPS = frozenset("for on of in concerning regarding against".split())
-_QUANTITY_NOUNS = frozenset("series set number range raft batch slew host".split())
-_NO_RETYPE = frozenset(
-    "fund network project partnership package system base "
-    "ratio loan credit mechanism campaign budget".split()
-)
-_EVENT_HEADS = frozenset(
-    "show expo exposition exhibition fair festival games week conference summit olympics "
-    "pandemic epidemic outbreak".split()
-)
-_TITLE_MODIFIERS = frozenset("general chief head deputy vice executive senior".split())
-_WH_WORDS = frozenset("how whether what why when where which who".split())
-_DEMONSTRATIVES = frozenset("this these those that its their his her our".split())
-_MEETING_NOUNS = frozenset("meeting session conference".split())
-_NATIONAL_BODIES = frozenset(
-    "ministry council congress commission administration bureau parliament assembly".split()
-)
-_ORG_GENERIC = frozenset(
-    "department ministry office bureau agency administration commission council "
-    "committee of for the and state national federal".split()
-)
-_CODE = re.compile(r"^[A-Z]+-\d+$")
-_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov|io|co)$")
-_POSSESSIVE_TOKENS = frozenset(["'s", "\u2019s", "'", "\u2019"])
-_DATELINE = re.compile(
-    r"(?m)^[ \t]*([A-Z][A-Za-z.'\-]+(?: [A-Z][A-Za-z.'\-]+){0,3})"
-    r"(?=,\s+(?:[A-Z][a-z]{2,}\.?\s+\d|\d)|\s+[\u2014\u2013]|\s+--?\s|:\s)"
-)
+from kg.errors import PatternError
+
+
+@dataclass(frozen=True)
+class Words:
+    """One field per list id in ``kg/patterns/words.jsonl``."""
+
+    leading_junk: frozenset[str]
+    generic_policy_modifiers: frozenset[str]
+    sector_stop_modifiers: frozenset[str]
+    sector_heads: frozenset[str]
+    unit_heads: frozenset[str]
+    orgish_words: frozenset[str]
+    policy_preps: frozenset[str]
+    quantity_nouns: frozenset[str]
+    no_retype: frozenset[str]
+    event_heads: frozenset[str]
+    title_modifiers: frozenset[str]
+    wh_words: frozenset[str]
+    demonstratives: frozenset[str]
+    meeting_nouns: frozenset[str]
+    national_bodies: frozenset[str]
+    org_generic: frozenset[str]
+    possessive_tokens: frozenset[str]
+    code: re.Pattern[str]
+    domain: re.Pattern[str]
+    dateline: re.Pattern[str]
+
+    @classmethod
+    def from_rules(cls, tables: Mapping[str, dict[str, Any]]) -> Words:
+        """The lists of a ``RuleSet`` (its ``tables``), each checked and compiled.
+
+        Raises:
+            PatternError: a list is missing, or an entry of kind ``words``/``regex`` has
+                an id no rule uses, or a regex does not compile.
+        """
+        values: dict[str, Any] = {}
+        names = [f.name for f in dataclasses.fields(cls)]
+        for entry in tables.values():
+            kind, rid = entry["kind"], entry["id"]
+            if kind not in ("words", "regex"):
+                continue
+            if rid not in names:
+                raise PatternError(
+                    f"{entry['_where']}: no rule uses the {kind} list {rid!r}; "
+                    f"use one of {', '.join(names)}"
+                )
+            if kind == "words":
+                values[rid] = frozenset(entry["words"])
+            else:
+                try:
+                    values[rid] = re.compile(entry["regex"])
+                except re.error as err:
+                    raise PatternError(f"{entry['_where']}: bad regex {rid!r}: {err}") from err
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise PatternError(f"the rule files define no list {', '.join(missing)}")
+        return cls(**values)
