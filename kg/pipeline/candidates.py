@@ -53,7 +53,7 @@ def ner_candidates(
             if "\n" in doc[i].text:
                 end = i
                 break
-        start, end = trim(comp.words, doc, start, end, frozenset(["the", "a", "an"]))
+        start, end = trim(comp.words, doc, start, end, comp.words.articles)
         if end <= start:
             continue
         span = doc[start:end]
@@ -110,7 +110,7 @@ def ner_candidates(
                 t.is_title
                 and t.lower_ in comp.instrument
                 and comp.instrument[t.lower_]["lemma"] not in comp.words.no_retype
-                and t.lower_ in ("outline", "law", "act", "plan", "strategy", "agreement")
+                and t.lower_ in comp.words.policy_name_heads
                 for t in doc[start:end]
             ):
                 typ = "Policy"
@@ -146,12 +146,14 @@ def lexicon_candidates(
 ) -> None:
     """Sector and organization lexicon entries, and organization acronyms."""
 
+    unit_preps = comp.words.unit_preps
+
     def inside_larger_org(s: int, e: int) -> bool:
         for ns, ne in ner_spans:
             if ns <= s and e <= ne and (ns, ne) != (s, e):
                 prev = doc[s - 1].lower_ if s > 0 else ""
                 prev2 = doc[s - 2].lower_ if s > 1 else ""
-                return not (prev in ("of", "under") or prev2 in ("of", "under"))
+                return not (prev in unit_preps or prev2 in unit_preps)
         return False
 
     for match_id, s, e in comp.lexicon(doc):
@@ -214,7 +216,7 @@ def head_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
             if tok.is_title:
                 continue
             for child in tok.rights:
-                if child.dep_ == "prep" and child.lower_ in ("of", "under"):
+                if child.dep_ == "prep" and child.lower_ in comp.words.unit_preps:
                     pobj = [c for c in child.children if c.dep_ == "pobj"]
                     if pobj and (pobj[0].ent_type_ == "ORG" or pobj[0].is_upper):
                         left = tok.i
@@ -245,7 +247,7 @@ def inner_org_candidates(words: Words, doc: Doc, cands: list[Candidate], add: Ad
         if span.root.lower_ not in words.unit_heads:
             continue
         for i in range(s + 1, e - 1):
-            if doc[i].lower_ in ("of", "under"):
+            if doc[i].lower_ in words.unit_preps:
                 j = i + 1
                 while j < e and doc[j].lower_ == "the":
                     j += 1
@@ -270,7 +272,7 @@ def anaphor_candidates(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> No
         if tok.i in taken or tok.pos_ != "NOUN" or tok.i == 0:
             continue
         det = doc[tok.i - 1]
-        if det.lower_ not in ("the", "this") or det.head.i != tok.i:
+        if det.lower_ not in comp.words.anaphor_determiners or det.head.i != tok.i:
             continue
         if tok.lower_ in comp.instrument and tok.dep_ != "compound":
             if not any(c.dep_ in ("prep", "amod", "compound") for c in tok.children):

@@ -93,8 +93,8 @@ class KGEntities:
         )
         self.matcher.add("SECTORHEAD", [[{"LOWER": {"IN": sorted(self.words.sector_heads)}}]])
         self.matcher.add("UNIT", [[{"LOWER": {"IN": sorted(self.words.unit_heads)}}]])
-        quote_open = ['"', "\u201c", "\u2018"]
-        quote_close = ['"', "\u201d", "\u2019"]
+        quote_open = sorted(self.words.quote_open)
+        quote_close = sorted(self.words.quote_close)
         inner = {"IS_QUOTE": False, "ORTH": {"NOT_IN": [".", ",", "!", "?", ";", ":", "\n"]}}
         self.matcher.add(
             "QUOTED",
@@ -169,7 +169,7 @@ class KGEntities:
 
         text = doc.text  # spaCy rebuilds doc.text on every access
         headline = headline_tokens(doc, text)
-        portfolio = portfolio_tokens(doc, self.title_heads)
+        portfolio = portfolio_tokens(self.words, doc, self.title_heads)
         ner_spans, dropped_ends = ner_candidates(self, doc, portfolio, add)
         shape_candidates(self.words, doc, text, headline, add)
         lexicon_candidates(self, doc, ner_spans, add)

@@ -122,7 +122,7 @@ def span_rules(index: MentionIndex, emit: Emit) -> None:
                 emit(i, "concernsSector", j, "concernsSector.inside.v1")
             if mi[0] == "Organization" and mj[0] == "Organization" and mj[2] == mi[2]:
                 before = text[mi[1] : mj[1]].lower().split()
-                if before and before[-1] in ("of", "under", "the") and len(before) > 1:
+                if before and before[-1] in index.words.part_of_links and len(before) > 1:
                     emit(i, "partOf", j, "partOf.inner.v1")
 
 
@@ -134,7 +134,7 @@ def meeting_rules(index: MentionIndex, fallback: Sequence[Token], emit: Emit) ->
         for tok in fallback:
             if tok.lower_ in index.words.meeting_nouns and (
                 (tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT")
-                or (tok.dep_ == "pobj" and tok.head.lower_ in ("at", "during"))
+                or (tok.dep_ == "pobj" and tok.head.lower_ in index.words.meeting_preps)
             ):
                 sent = tok.sent
                 for i, span in enumerate(spans):

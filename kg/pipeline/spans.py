@@ -85,7 +85,7 @@ def policy_span(
         nxt is not None
         and nxt.dep_ == "prep"
         and nxt.head.i == head.head.i
-        and nxt.lower_ in ("on", "for")
+        and nxt.lower_ in words.misattached_preps
         and head.dep_ == "dobj"
     ):
         preps.append(nxt)  # PP misattached to the verb: "adopted a guideline on X"
@@ -149,7 +149,7 @@ def policy_span(
         if tok.dep_ == "relcl" and not infinitive and tok.left_edge.i > head.i:
             right = min(right, tok.left_edge.i)  # "... the interest they pay"
             break
-        if tok.lower_ in ("which", "that", "who") and tok.dep_ != "pobj":
+        if tok.lower_ in words.relativizers and tok.dep_ != "pobj":
             right = i
             break
     if right > head.i + 1 and doc[right - 1].lower_ in words.policy_preps:
@@ -204,7 +204,9 @@ def person_repair(
         i = start - 1
         lo = max(doc[start].sent.start, start - 8)
         found = None
-        while i >= lo and (doc[i].is_title or doc[i].is_upper or doc[i].lower_ in ("of", "for")):
+        while i >= lo and (
+            doc[i].is_title or doc[i].is_upper or doc[i].lower_ in words.portfolio_preps
+        ):
             if doc[i].lower_.rstrip(".") in title_words:
                 found = i
             i -= 1
@@ -238,17 +240,18 @@ def headline_tokens(doc: Doc, text: str) -> set[int]:
     return out
 
 
-def portfolio_tokens(doc: Doc, title_heads: Collection[str]) -> set[int]:
+def portfolio_tokens(words: Words, doc: Doc, title_heads: Collection[str]) -> set[int]:
     """Tokens of a portfolio after a title: "Secretary of State for Digital, Culture"."""
+    portfolio_preps, portfolio_words = words.portfolio_preps, words.portfolio_words
     out: set[int] = set()
     for tok in doc:
         if tok.lower_ not in title_heads or not tok.is_title:
             continue
         i = tok.i + 1
-        if i >= len(doc) or doc[i].lower_ not in ("of", "for"):
+        if i >= len(doc) or doc[i].lower_ not in portfolio_preps:
             continue
         i += 1
-        while i < len(doc) and (doc[i].is_title or doc[i].lower_ in ("and", "of", "for", ",", "&")):
+        while i < len(doc) and (doc[i].is_title or doc[i].lower_ in portfolio_words):
             if doc[i].text == "," and not (i + 1 < len(doc) and doc[i + 1].is_title):
                 break
             out.add(i)
@@ -258,6 +261,7 @@ def portfolio_tokens(doc: Doc, title_heads: Collection[str]) -> set[int]:
 
 def sector_modified(words: Words, doc: Doc, head: Token) -> tuple[int, int] | None:
     """A one-word sector with its specifying modifiers: "cloud outsourcing"."""
+    value_prefixes = tuple(sorted(words.value_prefixes))
     left = head.i
     for child in head.lefts:
         if child.dep_ in ("amod", "compound", "nmod", "npadvmod"):
@@ -267,7 +271,7 @@ def sector_modified(words: Words, doc: Doc, head: Token) -> tuple[int, int] | No
         or doc[left].pos_ in ("DET", "PRON", "NUM", "PUNCT", "ADV", "PART", "PROPN")
         or doc[left].ent_type_
         or doc[left].tag_ == "POS"
-        or doc[left].lower_.startswith(("high", "low", "value"))
+        or doc[left].lower_.startswith(value_prefixes)
     ):
         left += 1
     if left >= head.i or (left > 0 and doc[left - 1].text == "-"):
