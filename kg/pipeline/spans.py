@@ -55,7 +55,7 @@ def policy_span(
         # Canada Agreement".
         while left - 1 >= sent_start and (
             (doc[left - 1].is_title and doc[left - 1].pos_ == "PROPN")
-            or (doc[left - 1].text in ("-", "\u2013") and doc[left - 2].is_title)
+            or (doc[left - 1].text in words.name_dashes and doc[left - 2].is_title)
         ):
             left -= 1
     start, _ = trim(words, doc, left, head.i + 1, words.leading_junk)
@@ -138,7 +138,7 @@ def policy_span(
                     if d.dep_ in ("det", "poss")
                 )
             )
-            or tok.text in (",", ";", ":", "\u2014", "\u2013")
+            or tok.text in words.clause_breaks
             or "\n" in tok.text
             or (tok.dep_ in ("relcl", "acl") and not infinitive and tok.tag_ != "VBG")
             or (tok.text == "(" and not (i + 1 < right and doc[i + 1].like_num))

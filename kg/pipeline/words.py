@@ -53,6 +53,8 @@ class Words:
     meeting_preps: frozenset[str]
     quote_open: frozenset[str]
     quote_close: frozenset[str]
+    name_dashes: frozenset[str]
+    clause_breaks: frozenset[str]
     code: re.Pattern[str]
     domain: re.Pattern[str]
     dateline: re.Pattern[str]
