@@ -39,21 +39,29 @@ class Thresholds:
     Args:
         drop: P(not an entity) needed to drop a rule's entity.
         retype: P(other type) needed to change a rule's type.
-        relation: P(relation) needed to keep a pair, per predicate.
+        relation: P(relation) needed to keep a pair no rule linked, per predicate.
+        rule: P(relation) needed to keep a pair a rule linked.
     """
 
     drop: float = 0.6
     retype: float = 0.5
+    rule: float = 0.1
     relation: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PREDICATES, 0.35))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"drop": self.drop, "retype": self.retype, "relation": dict(self.relation)}
+        return {
+            "drop": self.drop,
+            "retype": self.retype,
+            "rule": self.rule,
+            "relation": dict(self.relation),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thresholds:
         return cls(
             drop=float(data.get("drop", 0.6)),
             retype=float(data.get("retype", 0.5)),
+            rule=float(data.get("rule", 0.1)),
             relation={p: float(data.get("relation", {}).get(p, 0.35)) for p in PREDICATES},
         )
 
@@ -96,9 +104,10 @@ class LearnedModels:
             if model is None:
                 continue
             p = model.probabilities(pair_features(view, s, predicate, o)).get("1", 0.0)
-            if p < self.thresholds.relation[predicate]:
+            rule = view.rules.get((s, predicate, o))
+            if p < (self.thresholds.rule if rule else self.thresholds.relation[predicate]):
                 continue
-            rule = view.rules.get((s, predicate, o)) or f"learned.{predicate}.v1"
+            rule = rule or f"learned.{predicate}.v1"
             lo, hi = _evidence(view, s, o)
             out.append(Relation(s, predicate, o, rule, lo, hi))
         out.sort(key=lambda r: (int(r.subject[1:]), r.predicate, int(r.object[1:])))
