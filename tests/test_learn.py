@@ -184,3 +184,12 @@ def test_cross_validated_scores_beat_the_rules_on_train_and_dev(nlp_rules) -> No
     assert learned.f1("relations") >= rules.f1("relations") + 0.05
     assert learned.f1("relations") >= 0.36
     assert learned.f1("entities") >= rules.f1("entities") - 0.01
+
+
+def test_a_predicate_without_a_model_keeps_the_rules_relations() -> None:
+    x = LearnedModels(None, {"memberOf": LinearModel(("0", "1"), {}, (-10.0,))}).refine(
+        _extraction()
+    )
+    assert [(r.subject, r.predicate, r.object, r.rule) for r in x.relations] == [
+        ("e2", "issuedBy", "e1", "issuedBy.verb_dobj.v1")
+    ]

@@ -101,10 +101,12 @@ class LearnedModels:
         out: list[Relation] = []
         for s, predicate, o in candidate_pairs(view):
             model = self.relations.get(predicate)
-            if model is None:
+            rule = view.rules.get((s, predicate, o))
+            if model is None:  # nothing learned for this predicate: the rules decide
+                if rule:
+                    out.append(Relation(s, predicate, o, rule, *_evidence(view, s, o)))
                 continue
             p = model.probabilities(pair_features(view, s, predicate, o)).get("1", 0.0)
-            rule = view.rules.get((s, predicate, o))
             if p < (self.thresholds.rule if rule else self.thresholds.relation[predicate]):
                 continue
             rule = rule or f"learned.{predicate}.v1"
