@@ -630,7 +630,7 @@ def _names_path(text: str) -> str | None:
     try:
         path = Path(text).expanduser()
         return "folder" if path.is_dir() else "file" if path.is_file() else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: "~user" with no such user
         return None
 
 

@@ -150,7 +150,7 @@ def folds(ids: Sequence[str], k: int, seed: int = 0) -> list[list[str]]:
     """Split document ids into ``k`` folds, shuffled with a fixed seed.
 
     >>> folds(["a", "b", "c", "d"], 2)
-    [['c', 'a'], ['b', 'd']]
+    [['c', 'b'], ['a', 'd']]
     """
     order = sorted(ids)
     random.Random(seed).shuffle(order)
