@@ -22,20 +22,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from kg.model import Document, Entity, Extraction, Mention, Relation
+from kg.model import RELATION_SIGNATURES, Document, Entity, Extraction, Mention, Relation
 from kg.text import ANAPHOR_TARGETS as _ANAPHOR_TARGETS
 from kg.text import FUNCTION_WORDS as _FUNCTION_WORDS
 from kg.text import normalise_name
 
 _ACRONYM_SKIP = frozenset("of and for the & on in to de des du la le".split())
 _SECTOR_SUFFIXES = (" sectors", " sector", " industries", " industry")
-_TYPE_RULES = {
-    "memberOf": ({"Person"}, {"Organization"}),
-    "partOf": ({"Organization"}, {"Organization"}),
-    "issuedBy": ({"Policy"}, {"Organization", "Person"}),
-    "concernsSector": ({"Policy"}, {"Sector"}),
-    "locatedIn": ({"Organization", "Sector", "Policy"}, {"Location"}),
-}
 
 
 def _singular(word: str) -> str:
@@ -426,7 +419,7 @@ def _lift(
     ) -> None:
         if predicate is not None and obj is not None:
             rel = Relation(rel.subject, predicate, obj, rule, rel.sentence_start, rel.sentence_end)
-        s_types, o_types = _TYPE_RULES[rel.predicate]
+        s_types, o_types = RELATION_SIGNATURES[rel.predicate]
         if rel.subject != rel.object and type_of[rel.subject] in s_types:
             if type_of[rel.object] in o_types:
                 out.setdefault((rel.subject, rel.predicate, rel.object), rel)
