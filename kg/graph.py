@@ -224,16 +224,13 @@ class KnowledgeGraph:
         self, documents: Iterable[Document], *, progress: Progress | None = None
     ) -> BuildSummary:
         """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
-        from kg.extraction import extract_documents
-        from kg.pipeline import load_pipeline
+        from kg.extraction import Extractor
 
         self._check_writable()
         started = time.perf_counter()
-        nlp = load_pipeline(self.config.model, patterns=self.config.patterns)
+        extractor = Extractor.from_config(self.config)
         n_docs = n_words = 0
-        extractions = extract_documents(
-            documents, nlp, batch_size=self.config.batch_size, n_process=self.config.workers
-        )
+        extractions = extractor(documents)
         hashes = self._content_hashes()
         by_hash = {h: d for d, h in sorted(hashes.items(), reverse=True)}  # lowest id wins
         replaced: set[str] = set()
@@ -273,7 +270,7 @@ class KnowledgeGraph:
                 _store.replace_documents(self.dataset, batch)
                 self._committed()
         if n_docs:
-            self._write_build_graph(_pipeline_name(nlp))
+            self._write_build_graph(extractor.pipeline_name)
         summary = self._summary(n_docs, n_words, started)
         return replace(summary, replaced=tuple(sorted(replaced)), duplicates=tuple(duplicates))
 
@@ -479,11 +476,6 @@ def _take_over(graph_dir: Path) -> None:
     earlier = ref() if ref is not None else None
     if earlier is not None:
         earlier.close(reason=" (a later kg.build, kg.add or kg.remove took its directory over)")
-
-
-def _pipeline_name(nlp: Any) -> str:
-    meta = nlp.meta
-    return f"{meta.get('lang', '')}_{meta.get('name', '')} {meta.get('version', '')}".strip()
 
 
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:
@@ -717,19 +709,14 @@ def extract_files(
     Raises:
         InputError: nothing readable among ``inputs``.
     """
-    from kg.extraction import extract_documents
-    from kg.pipeline import load_pipeline
+    from kg.extraction import Extractor
     from kg.read import iter_documents
 
-    config = config or Config()
-    nlp = load_pipeline(config.model, patterns=config.patterns)
+    extractor = Extractor.from_config(config)
     out = Path(json_dir)
     out.mkdir(parents=True, exist_ok=True)
     count = 0
-    documents = iter_documents(inputs, on_note=on_note)
-    for x in extract_documents(
-        documents, nlp, batch_size=config.batch_size, n_process=config.workers
-    ):
+    for x in extractor(iter_documents(inputs, on_note=on_note)):
         name = x.document.id.replace("/", "__") + ".json"
         with atomic_path(out / name) as tmp:
             tmp.write_text(
@@ -777,17 +764,14 @@ def extract(
     Plain strings get ids ``doc-1``, ``doc-2``...; ``model``, ``workers`` and
     ``patterns`` change those fields of ``config`` (or of the default :class:`Config`).
     """
-    from kg.extraction import extract_documents
-    from kg.pipeline import load_pipeline
+    from kg.extraction import Extractor
 
     config = make_config(config, model=model, workers=workers, patterns=patterns)
-    nlp = load_pipeline(config.model, patterns=config.patterns)
+    extractor = Extractor.from_config(config)
     docs = (
         t if isinstance(t, Document) else Document(f"doc-{n}", t) for n, t in enumerate(texts, 1)
     )
-    return list(
-        extract_documents(docs, nlp, batch_size=config.batch_size, n_process=config.workers)
-    )
+    return list(extractor(docs))
 
 
 def push(
@@ -811,16 +795,14 @@ def push(
     """
     import pyoxigraph as ox
 
-    from kg.extraction import extract_documents
-    from kg.pipeline import load_pipeline
+    from kg.extraction import Extractor
     from kg.rdf import document_iri, extraction_quads
     from kg.read import iter_documents
     from kg.remote import replace_graph
     from kg.store import to_ox_quad
 
-    config = config or Config()
     started = time.perf_counter()
-    nlp = load_pipeline(config.model, patterns=config.patterns)
+    extractor = Extractor.from_config(config)
     notes: list[ReadNote] = []
 
     def note(n: ReadNote) -> None:
@@ -828,11 +810,8 @@ def push(
         if on_note:
             on_note(n)
 
-    documents = iter_documents(inputs, on_note=note)
     n_docs = n_words = n_triples = 0
-    for x in extract_documents(
-        documents, nlp, batch_size=config.batch_size, n_process=config.workers
-    ):
+    for x in extractor(iter_documents(inputs, on_note=note)):
         quads = [to_ox_quad(q) for q in extraction_quads(x)]
         data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
         replace_graph(endpoint, str(document_iri(x.document.id)), data, graph_store=graph_store)
