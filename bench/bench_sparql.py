@@ -326,8 +326,8 @@ def run(quick: bool, work: Path, triples: int | None = None) -> Section:
 
     import kg
     from kg import store as kstore
-    from kg.graph import WRITE_BATCH
     from kg.rdf import extraction_quads
+    from kg.store import WRITE_BATCH
 
     started = time.perf_counter()
     target = triples or (QUICK_TRIPLES if quick else FULL_TRIPLES)
@@ -339,7 +339,7 @@ def run(quick: bool, work: Path, triples: int | None = None) -> Section:
     gen_s = time.perf_counter() - t
     named = sum(len(extraction_quads(x)) for x in xs)
 
-    # kg's write path, as kg.graph writes: WRITE_BATCH documents per transaction
+    # kg's write path, as kg.store.write_documents writes: WRITE_BATCH documents per transaction
     graph_dir = work / "sparql-graph"
     ds = kstore.open_dataset(graph_dir, create=True)
     t = time.perf_counter()

@@ -12,6 +12,7 @@ True
 
 from typing import TYPE_CHECKING, Any
 
+from kg.api import build, extract
 from kg.config import VERSION as __version__
 from kg.config import Config
 from kg.errors import (
@@ -25,10 +26,11 @@ from kg.errors import (
     ValidationError,
 )
 from kg.evaluate import EvalReport
-from kg.graph import BuildSummary, KnowledgeGraph, build, extract
+from kg.graph import KnowledgeGraph
 from kg.learn.train import TrainResult, train
 from kg.model import Document, Entity, Extraction, Mention, Relation
 from kg.read import ReadNote, iter_documents, read_texts
+from kg.store import BuildSummary
 from kg.validate import ValidationReport
 
 if TYPE_CHECKING:

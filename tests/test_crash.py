@@ -30,9 +30,9 @@ from conftest import run_kg
 
 from kg import KnowledgeGraph
 from kg.fileio import EXIT_AT
-from kg.graph import STALE_NOTICE, WRITE_BATCH
+from kg.outputs import STALE_NOTICE
 from kg.rdf import DOC_PREFIX, document_id
-from kg.store import STORE_DIR, oxigraph_store
+from kg.store import STORE_DIR, WRITE_BATCH, oxigraph_store
 
 N_NEW = 48
 """New documents per run: two store transactions (32 + 16) and the build graph's."""
@@ -167,7 +167,7 @@ def stop_at(point: str, *args: str) -> subprocess.CompletedProcess:
 
 def stale(graph_dir: Path) -> bool:
     """Whether build.json says the derived files were made from another store state."""
-    from kg.graph import store_state
+    from kg.outputs import store_state
 
     info = json.loads((graph_dir / "build.json").read_text(encoding="utf-8"))
     with KnowledgeGraph(graph_dir, read_only=True) as graph:

@@ -18,7 +18,7 @@ from rdflib import XSD, Dataset, Graph, Literal
 from test_reproducible import canonical_nquads
 
 import kg
-from kg.graph import extract  # kg.extract itself: see test_kg_extract_stays_callable
+from kg.api import extract  # kg.extract itself: see test_kg_extract_stays_callable
 from kg.model import ENTITY_TYPES, Document, Entity, Extraction, Mention
 from kg.rdf import document_id, document_iri, entity_iri
 

@@ -290,15 +290,15 @@ def test_damaged_store_is_a_store_error(cli, tmp_path):
 
 
 def test_failed_api_write_releases_the_store(graph_dir, tmp_path):
-    import kg.graph
+    import kg.api
 
     copy = tmp_path / "graph"
     shutil.copytree(graph_dir, copy)
     gc.disable()  # the leak is freed only by the cycle collector; keep it from hiding the bug
     try:
         with pytest.raises(kg.InputError):
-            kg.graph.remove(["no-such-document"], copy)
-        kg.graph.remove(["doc-1"], copy).close()
+            kg.api.remove(["no-such-document"], copy)
+        kg.api.remove(["doc-1"], copy).close()
     finally:
         gc.enable()
         gc.collect()

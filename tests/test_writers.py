@@ -20,8 +20,8 @@ import pytest
 from conftest import run_kg
 
 import kg
+from kg.api import remove as kg_remove
 from kg.errors import StoreError
-from kg.graph import remove as kg_remove
 from kg.store import STORE_DIR
 
 TEXTS = {

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 import kg
-import kg.graph
+import kg.api
 from kg.cli.options import (
     DEFAULT_DIR,
     Endpoint,
@@ -87,7 +87,7 @@ def add(
     config = config_of(model, workers, patterns)
     if endpoint:
         return push(inputs, endpoint, graph_store, config)
-    return write("Adding", "Updated", graph_dir, kg.graph.add, inputs, graph_dir, config=config)
+    return write("Adding", "Updated", graph_dir, kg.api.add, inputs, graph_dir, config=config)
 
 
 @app.command()
@@ -96,7 +96,7 @@ def remove(
     graph_dir: GraphDir = DEFAULT_DIR,
 ) -> None:
     """Drop documents and every fact only they supported."""
-    graph = kg.graph.remove(doc_ids, graph_dir)
+    graph = kg.api.remove(doc_ids, graph_dir)
     summary = graph.last_summary
     graph.close()
     print_summary("Updated", graph_dir, summary)
@@ -114,7 +114,7 @@ def extract(
 ) -> int:
     """Extraction only: write one JSON file per input in the gold annotation format."""
     notes: list = []
-    count = kg.graph.extract_files(
+    count = kg.api.extract_files(
         inputs, json_dir, config=config_of(model, workers, patterns), on_note=notes.append
     )
     show_notes(notes)

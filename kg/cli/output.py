@@ -87,12 +87,12 @@ def write(label: str, verb: str, where: Path, call, *args, **kwargs) -> int:  # 
 
 def push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Config) -> int:
     """Extract ``inputs`` into an external SPARQL store (``--endpoint``), with progress."""
-    import kg.graph
+    import kg.api
 
     notes: list = []
     bar, update = progress("Pushing")
     with bar:
-        summary = kg.graph.push(
+        summary = kg.api.push(
             inputs,
             endpoint,
             graph_store=graph_store,

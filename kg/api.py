@@ -1,0 +1,334 @@
+"""The one-call functions: :func:`build`, :func:`add`, :func:`remove`, :func:`extract`,
+:func:`extract_files` and :func:`push`.
+
+Each is a few stage calls around a :class:`~kg.graph.KnowledgeGraph` or an
+:class:`~kg.extraction.Extractor`, the way ``httpx.get`` is around ``httpx.Client``.
+:func:`build` writes a graph directory atomically: into a staging store that is
+swapped in only once complete. :func:`add` and :func:`remove` first finish what a
+killed writer left, and all three refresh the derived files (:mod:`kg.outputs`).
+
+>>> extract([], model="no_such_model_xyz")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.config import Config, make_config
+from kg.errors import InputError
+from kg.fileio import atomic_path, exit_point
+from kg.graph import KnowledgeGraph
+from kg.model import Document, Extraction
+from kg.outputs import STALE_NOTICE, refresh_stale_outputs, write_outputs
+from kg.store import (
+    BuildSummary,
+    Progress,
+    WriterLock,
+    discard,
+    new_staging_dir,
+    recover,
+    require_graph_dir,
+    swap_in,
+    take_over,
+    to_ox_quad,
+)
+
+if TYPE_CHECKING:
+    from kg.read import ReadNote
+
+
+def build(
+    texts: Iterable[str] | None = None,
+    *,
+    files: Sequence[str | Path] | None = None,
+    path: str | Path | None = None,
+    config: Config | None = None,
+    model: str | None = None,
+    workers: int | None = None,
+    patterns: Sequence[str | Path] | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> KnowledgeGraph:
+    """Build a knowledge graph from texts and/or files in one call.
+
+    With ``path`` the graph is written to that graph directory (its store,
+    ``graph.trig``, ``graph.html``, ``build.json``), replacing an earlier graph
+    there only once the new one is complete; without, it lives in memory.
+    ``model``, ``workers`` and ``patterns`` change those fields of ``config``
+    (or of the default :class:`Config`).
+
+    >>> g = build([])   # doctest: +SKIP
+    """
+    config = make_config(config, model=model, workers=workers, patterns=patterns)
+    if texts is not None:
+        texts = _texts_checked(texts)
+    if path is None:
+        graph = KnowledgeGraph(config=config)
+        _fill(graph, texts, files, progress, on_note)
+        return graph
+    graph_dir = Path(path)
+    with _locked(graph_dir) as lock:
+        staging = new_staging_dir(graph_dir)
+        try:
+            # build in a fresh store beside the live one, then swap it in: no
+            # writer has the live one open (the lock), so nothing writes into
+            # the swapped folders by their old names
+            fresh = KnowledgeGraph(staging, config=config, create=True)
+            with _closed_on_error(fresh):
+                summary = _fill(fresh, texts, files, progress, on_note)
+            fresh.close()
+            swap_in(graph_dir, staging)
+            exit_point("swapped")
+        finally:
+            discard(staging)
+        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+    with _closed_on_error(graph):
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def _texts_checked(texts: Iterable[str] | str) -> Iterator[str]:
+    """``texts`` one by one, with a warning for a text that is the name of a file or folder."""
+    if isinstance(texts, (str, Path)):
+        texts = [str(texts)]  # one text, not one text per character
+    for text in texts:
+        text = str(text)
+        kind = _names_path(text)
+        if kind:
+            warnings.warn(
+                f"kg.build got {text!r} as a text to extract, but it names an existing {kind}; "
+                f"texts are read as they are: to read files or folders, pass files=[{text!r}]",
+                UserWarning,
+                stacklevel=3,
+            )
+        yield text
+
+
+def _names_path(text: str) -> str | None:
+    if not text.strip() or len(text) > 4096 or "\n" in text:
+        return None
+    try:
+        path = Path(text).expanduser()
+        return "folder" if path.is_dir() else "file" if path.is_file() else None
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: "~user" with no such user
+        return None
+
+
+def add(
+    inputs: Sequence[str | Path],
+    path: str | Path,
+    *,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> KnowledgeGraph:
+    """Add files to the graph directory ``path`` (same id → replaced) and refresh its files.
+
+    Each batch of documents is one store transaction: a killed run leaves whole
+    documents only.
+    """
+    graph, notices = _open_writer(Path(path), config)
+    with _closed_on_error(graph):
+        summary = graph.add_files(inputs, progress=progress, on_note=on_note)
+        summary = replace(summary, notices=notices)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
+    """Drop documents from the graph directory ``path`` and refresh its files."""
+    graph, notices = _open_writer(Path(path), None)
+    with _closed_on_error(graph):
+        summary = replace(graph.remove_document(*doc_ids), notices=notices)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def _open_writer(graph_dir: Path, config: Config | None) -> tuple[KnowledgeGraph, tuple[str, ...]]:
+    """The graph directory opened for writing, after finishing what a killed writer left.
+
+    Returns the graph and the notices of what was repaired.
+    """
+    require_graph_dir(graph_dir)
+    with _locked(graph_dir) as lock:
+        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+    with _closed_on_error(graph):
+        stale = refresh_stale_outputs(graph)
+    exit_point("opened")
+    return graph, (STALE_NOTICE,) if stale else ()
+
+
+@contextmanager
+def _locked(graph_dir: Path) -> Iterator[WriterLock]:
+    """The writer lock of ``graph_dir``, released if the block fails.
+
+    An earlier writer of this process on it is closed first, and what a killed
+    writer left half done is finished once the lock is held.
+    """
+    take_over(graph_dir)
+    lock = WriterLock.acquire(graph_dir)
+    try:
+        recover(graph_dir)
+        yield lock
+    except BaseException:
+        lock.release()
+        raise
+
+
+@contextmanager
+def _closed_on_error(graph: KnowledgeGraph) -> Iterator[None]:
+    """Release the store if the block fails, so the caller can open it again."""
+    try:
+        yield
+    except BaseException:
+        graph.close()
+        raise
+
+
+def extract_files(
+    inputs: Sequence[str | Path],
+    json_dir: str | Path,
+    *,
+    config: Config | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> int:
+    """Extraction only: write ``<id>.json`` per document in the gold annotation format.
+
+    Returns the number of files written.
+
+    Raises:
+        InputError: nothing readable among ``inputs``.
+    """
+    from kg.extraction import Extractor
+    from kg.read import iter_documents
+
+    extractor = Extractor.from_config(config)
+    out = Path(json_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for x in extractor(iter_documents(inputs, on_note=on_note)):
+        name = x.document.id.replace("/", "__") + ".json"
+        with atomic_path(out / name) as tmp:
+            tmp.write_text(
+                json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8"
+            )
+        count += 1
+    if count == 0:
+        raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
+    return count
+
+
+def _fill(
+    graph: KnowledgeGraph,
+    texts: Iterable[str] | None,
+    files: Sequence[str | Path] | None,
+    progress: Progress | None,
+    on_note: Callable[[ReadNote], None] | None,
+) -> BuildSummary:
+    summaries = []
+    if texts is not None:
+        summaries.append(graph.add_texts(texts, progress=progress))
+    if files:
+        summaries.append(graph.add_files(files, progress=progress, on_note=on_note))
+    if not summaries:
+        return graph.summary()
+    last = summaries[-1]
+    return replace(
+        last,
+        documents=sum(s.documents for s in summaries),
+        words=sum(s.words for s in summaries),
+        seconds=sum(s.seconds for s in summaries),
+    )
+
+
+def extract(
+    texts: Iterable[str | Document],
+    *,
+    config: Config | None = None,
+    model: str | None = None,
+    workers: int | None = None,
+    patterns: Sequence[str | Path] | None = None,
+) -> list[Extraction]:
+    """Extraction only, no RDF: one :class:`Extraction` per text or :class:`Document`.
+
+    Plain strings get ids ``doc-1``, ``doc-2``...; ``model``, ``workers`` and
+    ``patterns`` change those fields of ``config`` (or of the default :class:`Config`).
+    """
+    from kg.extraction import Extractor
+
+    config = make_config(config, model=model, workers=workers, patterns=patterns)
+    extractor = Extractor.from_config(config)
+    docs = (
+        t if isinstance(t, Document) else Document(f"doc-{n}", t) for n, t in enumerate(texts, 1)
+    )
+    return list(extractor(docs))
+
+
+def push(
+    inputs: Sequence[str | Path],
+    endpoint: str,
+    *,
+    graph_store: str | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
+    on_note: Callable[[ReadNote], None] | None = None,
+) -> BuildSummary:
+    """Extract files and write each document as its named graph to an external SPARQL store.
+
+    Each document's graph is replaced whole: through the SPARQL 1.1 Graph Store
+    Protocol (``PUT``) when ``graph_store`` is given, else through SPARQL Update
+    at ``endpoint``. Nothing is written locally.
+
+    Raises:
+        InputError: nothing readable among ``inputs``.
+        QueryError: the server refused a write or did not answer.
+    """
+    import pyoxigraph as ox
+
+    from kg.extraction import Extractor
+    from kg.rdf import document_iri, extraction_quads
+    from kg.read import iter_documents
+    from kg.remote import replace_graph
+
+    started = time.perf_counter()
+    extractor = Extractor.from_config(config)
+    notes: list[ReadNote] = []
+
+    def note(n: ReadNote) -> None:
+        notes.append(n)
+        if on_note:
+            on_note(n)
+
+    n_docs = n_words = n_triples = 0
+    for x in extractor(iter_documents(inputs, on_note=note)):
+        quads = [to_ox_quad(q) for q in extraction_quads(x)]
+        data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
+        replace_graph(endpoint, str(document_iri(x.document.id)), data, graph_store=graph_store)
+        n_docs += 1
+        n_words += len(x.document.text.split())
+        n_triples += len(quads)
+        if progress:
+            progress(n_docs, n_words)
+    if n_docs == 0:
+        raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
+    return BuildSummary(
+        documents=n_docs,
+        words=n_words,
+        seconds=time.perf_counter() - started,
+        triples=n_triples,
+        total_documents=n_docs,
+        notes=tuple(notes),
+    )
