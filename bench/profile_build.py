@@ -22,7 +22,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "kg_entities component (__call__)": ("kg/pipeline/entities.py", "__call__"),
     "kg_relations component (__call__)": ("kg/pipeline/relations.py", "__call__"),
     "extract: _build (Doc → records)": ("kg/extraction.py", "_build"),
-    "resolve: resolve": ("kg/resolve.py", "resolve"),
+    "resolve: resolve": ("kg/resolve/__init__.py", "resolve"),
     "rdf: extraction_quads": ("kg/rdf.py", "extraction_quads"),
     "store: replace_documents (incl. quads)": ("kg/store/dataset.py", "replace_documents"),
     "store: to_ox_quad": ("kg/store/dataset.py", "to_ox_quad"),

@@ -12,7 +12,7 @@ from conftest import run_kg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kg.resolve
+import kg.resolve.merge
 from kg.extraction import _SENTENCE_END, MAX_RUN, bound_runs, extract_documents
 from kg.model import Document, Mention
 from kg.resolve import resolve
@@ -92,13 +92,13 @@ def _repeated_mentions(n: int) -> tuple[Document, list[Mention]]:
 
 def test_resolution_work_grows_linearly_with_repetitions(monkeypatch):
     calls = {"find": 0}
-    original = kg.resolve._UnionFind.find
+    original = kg.resolve.merge.UnionFind.find
 
     def counted(self, i):
         calls["find"] += 1
         return original(self, i)
 
-    monkeypatch.setattr(kg.resolve._UnionFind, "find", counted)
+    monkeypatch.setattr(kg.resolve.merge.UnionFind, "find", counted)
     work = {}
     for n in (200, 800):
         calls["find"] = 0

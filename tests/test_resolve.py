@@ -7,7 +7,8 @@ import re
 import pytest
 
 from kg.model import Document, Mention, Relation
-from kg.resolve import normalise_name, resolve
+from kg.resolve import resolve
+from kg.text import normalise_name
 
 
 def mentions_for(text: str, spans: list[tuple[str, str, str]]) -> list[Mention]:

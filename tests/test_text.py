@@ -13,7 +13,9 @@ import kg.pipeline
 import kg.pipeline.candidates
 import kg.pipeline.links
 import kg.pipeline.relations
-import kg.resolve
+import kg.resolve.anaphors
+import kg.resolve.merge
+import kg.resolve.names
 from kg.text import ANAPHOR_NOUNS, ANAPHOR_TARGETS, FUNCTION_WORDS, content_words, normalise_name
 
 WORDS = Path(kg.text.__file__).resolve().parent / "patterns" / "words"
@@ -22,13 +24,14 @@ WORDS = Path(kg.text.__file__).resolve().parent / "patterns" / "words"
 def test_every_stage_uses_the_one_normaliser_and_word_lists():
     assert kg.pipeline.relations.normalise_text is normalise_name
     assert kg.pipeline.links.normalise_text is normalise_name
-    assert kg.resolve.normalise_name is normalise_name
+    assert kg.resolve.names.normalise_name is normalise_name
+    assert kg.resolve.merge.normalise_name is normalise_name
     assert kg.evaluate.normalise_name is normalise_name
     assert kg.evaluate.content_words is content_words
     assert kg.pipeline.links._content is content_words
-    assert kg.resolve._FUNCTION_WORDS is FUNCTION_WORDS
+    assert kg.resolve.merge._FUNCTION_WORDS is FUNCTION_WORDS
     assert kg.pipeline.candidates._ANAPHOR_NOUNS is ANAPHOR_NOUNS
-    assert kg.resolve._ANAPHOR_TARGETS is ANAPHOR_TARGETS
+    assert kg.resolve.anaphors._ANAPHOR_TARGETS is ANAPHOR_TARGETS
     assert kg.pipeline.DEFAULT_MODEL is kg.config.DEFAULT_MODEL
 
 
