@@ -24,8 +24,7 @@ from rdflib.query import Result
 
 from kg import store as _store
 from kg.config import VERSION, Config
-from kg.errors import InputError, KGError
-from kg.fileio import exit_point
+from kg.errors import InputError
 from kg.model import Document, Extraction
 from kg.query import run_query
 from kg.store import BuildSummary, Progress
@@ -65,7 +64,6 @@ class KnowledgeGraph:
         self._bulk = create and self.path is not None and self.config.backend == "Oxigraph"
         self.last_summary: BuildSummary | None = None
         """What the last build/add/remove through the module functions did."""
-        self._transactions = 0
         self._open = _store.OpenStore(
             self.path, backend=self.config.backend, read_only=read_only, create=create, lock=_lock
         )
@@ -119,14 +117,14 @@ class KnowledgeGraph:
         """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
         from kg.extraction import Extractor
 
-        self._check_writable()
+        self._open.check_writable()
         started = time.perf_counter()
         extractor = Extractor.from_config(self.config)
         written = _store.write_documents(
             self.dataset,
             extractor(documents),
             bulk=self._bulk,
-            committed=self._committed,
+            committed=self._open.committed,
             progress=progress,
         )
         if written.documents:
@@ -136,7 +134,7 @@ class KnowledgeGraph:
 
     def add_extractions(self, extractions: Iterable[Extraction]) -> BuildSummary:
         """Write already-extracted documents (e.g. from :func:`kg.extract`)."""
-        self._check_writable()
+        self._open.check_writable()
         started = time.perf_counter()
         written = _store.write_documents(self.dataset, extractions)
         return _store.summarise(self.dataset, written.documents, written.words, started)
@@ -147,11 +145,11 @@ class KnowledgeGraph:
         Raises:
             InputError: one of the ids is not in the graph (nothing is removed).
         """
-        self._check_writable()
+        self._open.check_writable()
         started = time.perf_counter()
         _store.require_documents(self.dataset, doc_ids)
         _store.remove_documents(self.dataset, list(doc_ids))
-        self._committed()
+        self._open.committed()
         pipeline = _store.recorded_pipeline(self.dataset)
         if pipeline is not None:  # the build graph lists documents: it changes with them
             self._write_build_graph(pipeline)
@@ -244,21 +242,9 @@ class KnowledgeGraph:
             return f"<KnowledgeGraph {where} closed>"
         return f"<KnowledgeGraph {where} documents={len(self.document_ids())}>"
 
-    # -- internals -------------------------------------------------------------
-    def _check_writable(self) -> None:
-        if self.read_only:
-            raise KGError(
-                "this graph was opened read-only; open it with read_only=False to change it"
-            )
-
     def _write_build_graph(self, pipeline: str) -> None:
         _store.write_build_graph(self.dataset, pipeline)
-        self._committed()
-
-    def _committed(self) -> None:
-        """Count a write transaction (crash tests stop a command right after one)."""
-        self._transactions += 1
-        exit_point(f"transaction-{self._transactions}")
+        self._open.committed()
 
 
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kg.errors import StoreError
+from kg.errors import KGError, StoreError
+from kg.fileio import exit_point
 from kg.store.dataset import open_dataset
 from kg.store.directory import WriterLock
 
@@ -47,7 +48,9 @@ class OpenStore:
         lock: WriterLock | None = None,
     ) -> None:
         self.path = path
+        self.read_only = read_only
         self._closed: str | None = None
+        self._transactions = 0
         self._lock = lock
         if path is not None and not read_only and lock is None:
             if create or path.is_dir():  # else open_dataset says there is no graph
@@ -78,6 +81,18 @@ class OpenStore:
     @property
     def closed(self) -> bool:
         return self._closed is not None
+
+    def check_writable(self) -> None:
+        """Raise :class:`KGError` if the store was opened read-only."""
+        if self.read_only:
+            raise KGError(
+                "this graph was opened read-only; open it with read_only=False to change it"
+            )
+
+    def committed(self) -> None:
+        """Count a write transaction (crash tests stop a command right after one)."""
+        self._transactions += 1
+        exit_point(f"transaction-{self._transactions}")
 
     def close(self, *, reason: str = "") -> None:
         """Release the store and the lock; closing twice is harmless."""
