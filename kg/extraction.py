@@ -257,6 +257,8 @@ class Extractor:
         nlp: A pipeline from :func:`kg.pipeline.load_pipeline`.
         batch_size: Texts per ``nlp.pipe`` batch.
         workers: Worker processes for ``nlp.pipe``.
+        learned: Apply the pipeline's learned classifiers (``False``: the rules alone,
+            as training needs).
 
     >>> list(Extractor(nlp=None)([]))
     []
@@ -265,6 +267,7 @@ class Extractor:
     nlp: Language
     batch_size: int = 64
     workers: int = 1
+    learned: bool = True
 
     @classmethod
     def from_config(cls, config: Config | None = None, *, nlp: Language | None = None) -> Extractor:
@@ -287,7 +290,11 @@ class Extractor:
     def __call__(self, documents: Iterable[Document]) -> Iterator[Extraction]:
         """Stream ``documents`` through the pipeline (see :func:`extract_documents`)."""
         return extract_documents(
-            documents, self.nlp, batch_size=self.batch_size, n_process=self.workers
+            documents,
+            self.nlp,
+            batch_size=self.batch_size,
+            n_process=self.workers,
+            learned=self.learned,
         )
 
     @property
