@@ -24,7 +24,7 @@ from rdflib.query import Result
 
 from kg import store as _store
 from kg.config import VERSION, Config
-from kg.errors import InputError
+from kg.errors import InputError, KGError
 from kg.model import Document, Extraction
 from kg.query import run_query
 from kg.store import BuildSummary, Progress
@@ -117,7 +117,7 @@ class KnowledgeGraph:
         """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
         from kg.extraction import Extractor
 
-        self._open.check_writable()
+        self._check_writable()
         started = time.perf_counter()
         extractor = Extractor.from_config(self.config)
         written = _store.write_documents(
@@ -134,7 +134,7 @@ class KnowledgeGraph:
 
     def add_extractions(self, extractions: Iterable[Extraction]) -> BuildSummary:
         """Write already-extracted documents (e.g. from :func:`kg.extract`)."""
-        self._open.check_writable()
+        self._check_writable()
         started = time.perf_counter()
         written = _store.write_documents(self.dataset, extractions)
         return _store.summarise(self.dataset, written.documents, written.words, started)
@@ -145,7 +145,7 @@ class KnowledgeGraph:
         Raises:
             InputError: one of the ids is not in the graph (nothing is removed).
         """
-        self._open.check_writable()
+        self._check_writable()
         started = time.perf_counter()
         _store.require_documents(self.dataset, doc_ids)
         _store.remove_documents(self.dataset, list(doc_ids))
@@ -241,6 +241,12 @@ class KnowledgeGraph:
         if self._open.closed:
             return f"<KnowledgeGraph {where} closed>"
         return f"<KnowledgeGraph {where} documents={len(self.document_ids())}>"
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise KGError(
+                "this graph was opened read-only; open it with read_only=False to change it"
+            )
 
     def _write_build_graph(self, pipeline: str) -> None:
         _store.write_build_graph(self.dataset, pipeline)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kg.errors import KGError, StoreError
+from kg.errors import StoreError
 from kg.fileio import exit_point
 from kg.store.dataset import open_dataset
 from kg.store.directory import WriterLock
@@ -48,7 +48,6 @@ class OpenStore:
         lock: WriterLock | None = None,
     ) -> None:
         self.path = path
-        self.read_only = read_only
         self._closed: str | None = None
         self._transactions = 0
         self._lock = lock
@@ -81,13 +80,6 @@ class OpenStore:
     @property
     def closed(self) -> bool:
         return self._closed is not None
-
-    def check_writable(self) -> None:
-        """Raise :class:`KGError` if the store was opened read-only."""
-        if self.read_only:
-            raise KGError(
-                "this graph was opened read-only; open it with read_only=False to change it"
-            )
 
     def committed(self) -> None:
         """Count a write transaction (crash tests stop a command right after one)."""
