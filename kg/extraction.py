@@ -30,6 +30,7 @@ from kg.learn.refine import LearnedModels
 from kg.model import Document, Extraction, Mention, Relation
 from kg.pipeline import DEFAULT_MODEL, lexicon_names, load_pipeline, mention_span
 from kg.resolve import resolve
+from kg.text import model_text
 
 DEFAULT_CHUNK_SIZE = 100_000
 """Characters per chunk when the pipeline does not say (``kg_entities.chunk_size``)."""
@@ -154,10 +155,32 @@ def _build(
             lo = min(ms.sentence_start, mo.sentence_start)
             hi = max(ms.sentence_end, mo.sentence_end)
             relations.append(Relation(ms.id, pred, mo.id, rule, lo, hi))
-    extraction = resolve(document, mentions, relations, names=names)
+    extraction = replace(
+        resolve(document, mentions, relations, names=names),
+        proposals=tuple(_proposals(document, chunks)),
+    )
     if models is not None:  # learned types and relations, before facts attach to entity ids
         extraction = models.refine(extraction)
     return add_facts(extraction, chunks)
+
+
+def _proposals(document: Document, chunks: Sequence[tuple[Doc, int]]) -> Iterator[Mention]:
+    """The noun phrases the rules left (``doc._.kg_proposals``), as untyped mentions."""
+    n = 0
+    for doc, offset in chunks:
+        for start, end, first, _last in doc._.kg_proposals or []:
+            sent = doc[first].sent
+            n += 1
+            yield Mention(
+                f"p{n}",
+                "None",
+                document.text[offset + start : offset + end],
+                offset + start,
+                offset + end,
+                offset + sent.start_char,
+                offset + sent.end_char,
+                "proposal.noun_phrase",
+            )
 
 
 def doc_to_extraction(document: Document, doc: Doc, nlp: Language | None = None) -> Extraction:
@@ -229,7 +252,7 @@ def extract_documents(
                 pieces = bound_runs(offset, chunk)
                 cuts += len(pieces) - 1
                 for piece_offset, piece in pieces:
-                    yield piece, (index, piece_offset)
+                    yield model_text(piece), (index, piece_offset)
             if cuts:
                 long_runs[index] = cuts
             index += 1

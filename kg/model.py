@@ -292,6 +292,9 @@ class Extraction:
     relations: tuple[Relation, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
     facts: tuple[Fact, ...] = ()
+    proposals: tuple[Mention, ...] = field(default=(), compare=False, repr=False)
+    """Noun phrases no rule took (type ``"None"``), for the learned stage to judge;
+    transient: the learned stage empties it, and it is never written."""
 
     def entity(self, entity_id: str) -> Entity:
         """The entity with this local id (``KeyError`` if none)."""

@@ -106,3 +106,19 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(
         w for w in normalise_name(text, punctuation=True).split() if w not in FUNCTION_WORDS
     )
+
+
+_MODEL_CHARS = str.maketrans({"\u2019": "'"})
+
+
+def model_text(text: str) -> str:
+    """The text the spaCy pipeline reads: typographic apostrophes made plain.
+
+    The stock models learned English from text with ``'``; ``’s`` changes their
+    tags and entities ("Canada’s Minister"). The result has the same length as
+    ``text``, so every offset still points into the original, which evidence quotes.
+
+    >>> model_text("Canada\u2019s plan") == "Canada's plan"
+    True
+    """
+    return text.translate(_MODEL_CHARS)

@@ -67,9 +67,11 @@ class DocumentView:
     rank: dict[str, int] = field(init=False)
     type_count: dict[str, int] = field(init=False)
     rules: dict[tuple[str, str, str], str] = field(init=False)
+    lead_end: int = field(init=False)
 
     def __post_init__(self) -> None:
         x = self.extraction
+        self.lead_end = _lead_end(self.text)
         self.by_id = {e.id: e for e in x.entities}
         self.sentence_starts = sorted({m.sentence_start for e in x.entities for m in e.mentions})
         self.type_count = {}
@@ -88,6 +90,26 @@ class DocumentView:
 
     def sentence_index(self, mention: Mention) -> int:
         return bisect_right(self.sentence_starts, mention.sentence_start) - 1
+
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_LEAD_WORDS = 20
+"""Words of the first paragraph that is body text, not a headline or a dateline."""
+
+
+def _lead_end(text: str) -> int:
+    """Where the lead (headline, dateline and first body paragraph) ends; 0 for a text
+    without paragraphs, where the first two sentences are the lead.
+
+    >>> _lead_end("Plan out\\n\\nBEIJING --\\n\\n" + "word " * 25 + "\\n\\nMore.")
+    147
+    """
+    pos = 0
+    for m in _PARAGRAPH.finditer(text):
+        if len(text[pos : m.start()].split()) >= _LEAD_WORDS:
+            return m.start()
+        pos = m.end()
+    return 0
 
 
 def _first(entity: Entity) -> int:
@@ -234,7 +256,7 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
         )
         f[f"ranks={ranks}|{_bucket(dist, (0, 1, 3))}"] = 1.0
     for who, e in (("s", s), ("o", o)):
-        if any(view.sentence_index(m) <= 1 for m in e.mentions):
+        if any(m.start < view.lead_end or view.sentence_index(m) <= 1 for m in e.mentions):
             f[f"{who}_in_lead"] = 1.0
         rank = view.rank.get(e.id, 0)
         f[f"{who}_rank={_bucket(rank, (0, 1, 2))}"] = 1.0

@@ -23,7 +23,8 @@ from typing import Any
 from kg.errors import ModelNotFoundError
 from kg.learn.features import DocumentView, candidate_pairs, entity_features, pair_features
 from kg.learn.linear import LinearModel
-from kg.model import PREDICATES, RELATION_SIGNATURES, Entity, Extraction, Relation
+from kg.model import PREDICATES, RELATION_SIGNATURES, Entity, Extraction, Mention, Relation
+from kg.text import content_words, normalise_name
 
 NONE = "None"
 """The entity class meaning "not an entity of any type"."""
@@ -39,6 +40,7 @@ class Thresholds:
     Args:
         drop: P(not an entity) needed to drop a rule's entity.
         retype: P(other type) needed to change a rule's type.
+        propose: P(type) needed to make a noun phrase no rule took a policy or sector.
         relation: P(relation) needed to keep a pair no rule linked, per predicate.
         rule: P(relation) needed to keep a pair a rule linked.
     """
@@ -46,6 +48,7 @@ class Thresholds:
     drop: float = 0.6
     retype: float = 0.5
     rule: float = 0.1
+    propose: float = 0.35
     relation: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PREDICATES, 0.35))
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +56,7 @@ class Thresholds:
             "drop": self.drop,
             "retype": self.retype,
             "rule": self.rule,
+            "propose": self.propose,
             "relation": dict(self.relation),
         }
 
@@ -62,6 +66,7 @@ class Thresholds:
             drop=float(data.get("drop", 0.6)),
             retype=float(data.get("retype", 0.5)),
             rule=float(data.get("rule", 0.1)),
+            propose=float(data.get("propose", 1.01)),  # weights older than proposals: none
             relation={p: float(data.get("relation", {}).get(p, 0.35)) for p in PREDICATES},
         )
 
@@ -79,9 +84,10 @@ class LearnedModels:
     card: dict[str, Any] = field(default_factory=dict)
 
     def refine(self, extraction: Extraction) -> Extraction:
-        """Apply the entity classifier, then the relation classifiers."""
+        """Apply the entity classifier (to entities and proposals), then the relation ones."""
         x = self._entities(extraction) if self.entities is not None else extraction
-        return self._relations(x) if self.relations else x
+        x = self._relations(x) if self.relations else x
+        return replace(x, proposals=())
 
     def _entities(self, x: Extraction) -> Extraction:
         assert self.entities is not None
@@ -94,6 +100,12 @@ class LearnedModels:
             if label not in (NONE, e.type) and p >= self.thresholds.retype:
                 e = _retype(e, label)
             kept.append(e)
+        for q in proposal_entities(x):
+            label, p = self.entities.best(entity_features(view, q))
+            if label in PROPOSED and p >= self.thresholds.propose:
+                if not any(e.type == label and same_thing(e, q) for e in kept):
+                    kept.append(_retype(q, label))
+        kept.sort(key=lambda e: min(m.start for m in e.mentions) if e.mentions else 0)
         return _renumber(x, kept)
 
     def _relations(self, x: Extraction) -> Extraction:
@@ -157,6 +169,39 @@ class LearnedModels:
                 f"'{path}' is not a kg learned-weights file; rebuild it with `kg train`"
             )
         return cls.from_dict(data)
+
+
+PROPOSED = ("Policy", "Sector")
+"""The types a proposal may become: the ones rules miss most on new text."""
+
+
+def proposal_entities(x: Extraction) -> list[Entity]:
+    """The extraction's proposals, one untyped entity per name no entity already has.
+
+    >>> from kg.model import Document, Mention
+    >>> m = Mention("p1", NONE, "drone logistics", 0, 15, 0, 16, "proposal.noun_phrase")
+    >>> [e.key for e in proposal_entities(Extraction(Document("d", "drone logistics."),
+    ...     proposals=(m,)))]
+    ['None/drone logistics']
+    """
+    known = {normalise_name(f) for e in x.entities for f in (e.name, *e.aliases)}
+    groups: dict[str, list[Mention]] = {}
+    for m in x.proposals:
+        name = normalise_name(m.text)
+        if name and name not in known:
+            groups.setdefault(name, []).append(m)
+    out = []
+    for i, (name, ms) in enumerate(groups.items(), 1):
+        aliases = tuple(dict.fromkeys(m.text for m in ms if m.text != ms[0].text))
+        out.append(Entity(f"q{i}", NONE, ms[0].text, aliases, f"{NONE}/{name}", tuple(ms)))
+    return out
+
+
+def same_thing(a: Entity, b: Entity) -> bool:
+    """Whether two entities' names share most content words (the scorer's relaxed match)."""
+    fa = [w for w in (content_words(f) for f in (a.name, *a.aliases)) if w]
+    fb = [w for w in (content_words(f) for f in (b.name, *b.aliases)) if w]
+    return any(len(x & y) / len(x | y) >= 0.5 for x in fa for y in fb)
 
 
 def _retype(entity: Entity, typ: str) -> Entity:

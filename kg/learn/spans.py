@@ -25,6 +25,8 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import filter_spans, fix_random_seed, minibatch
 
+from kg.text import model_text
+
 LABELS: dict[str, str] = {
     "Person": "PERSON",
     "Organization": "ORG",
@@ -63,11 +65,11 @@ def gold_spans(text: str, entities: Sequence[dict[str, Any]]) -> list[tuple[int,
 def examples(nlp: Language, gold: Sequence[dict[str, Any]]) -> list[Example]:
     """One training :class:`Example` per gold document, for ``nlp``'s ``ner``."""
     out = []
-    texts = [g["text"] for g in gold]
+    texts = [model_text(g["text"]) for g in gold]
     with nlp.select_pipes(enable=["tok2vec", "ner"]):
         base = list(nlp.pipe(texts))
     for g, predicted in zip(gold, base):
-        ref = nlp.make_doc(g["text"])
+        ref = nlp.make_doc(model_text(g["text"]))
         spans = []
         for start, end, label in gold_spans(g["text"], g.get("entities", ())):
             span = ref.char_span(start, end, label=label, alignment_mode="expand")
@@ -78,7 +80,7 @@ def examples(nlp: Language, gold: Sequence[dict[str, Any]]) -> list[Example]:
                 spans.append(ref[ent.start : ent.end])
                 spans[-1].label_ = ent.label_
         ref.set_ents(filter_spans(spans), default="outside")
-        out.append(Example(nlp.make_doc(g["text"]), ref))
+        out.append(Example(nlp.make_doc(model_text(g["text"])), ref))
     return out
 
 

@@ -25,7 +25,7 @@ from kg.config import DEFAULT_MODEL
 from kg.evaluate import EvalReport, _relaxed_match, _strict_match, read_gold_dirs, score
 from kg.learn.features import DocumentView, candidate_pairs, entity_features, pair_features
 from kg.learn.linear import fit
-from kg.learn.refine import NONE, LearnedModels, Thresholds
+from kg.learn.refine import NONE, LearnedModels, Thresholds, proposal_entities
 from kg.model import PREDICATES, Document, Entity, Extraction
 from kg.text import content_words
 
@@ -116,9 +116,19 @@ def fit_models(
     feats, labels = [], []
     for ex in examples:
         view = DocumentView(ex.extraction)
+        gold_entities = ex.gold.get("entities", ())
         for e in ex.extraction.entities:
             feats.append(entity_features(view, e))
-            labels.append(entity_label(e, ex.gold.get("entities", ())))
+            labels.append(entity_label(e, gold_entities))
+        # A proposal is a positive example only for a gold entity no rule entity found.
+        missed = [
+            g
+            for g in gold_entities
+            if not any(_relaxed_match(g, _as_gold(e)) for e in ex.extraction.entities)
+        ]
+        for q in proposal_entities(ex.extraction):
+            feats.append(entity_features(view, q))
+            labels.append(entity_label(q, missed))
     say(f"entity classifier: {len(feats)} entities from {len(examples)} documents")
     ent_model = fit(feats, labels, c=c_entities, seed=seed)
     stage = LearnedModels(entities=ent_model, thresholds=thresholds or Thresholds())

@@ -29,6 +29,7 @@ from kg.pipeline.candidates import (
     shape_candidates,
 )
 from kg.pipeline.mentions import Candidate
+from kg.pipeline.proposals import noun_phrases
 from kg.pipeline.rules import RuleSet, plural_forms
 from kg.pipeline.select import nesting_pairs, priorities, select
 from kg.pipeline.spans import headline_tokens, portfolio_tokens
@@ -180,6 +181,7 @@ class KGEntities:
         expand_sector_lists(self, doc, cands)
         cands = drop_shadowed(doc, cands, dropped_ends, headline)
         doc._.kg_mentions = select(doc, cands, self.nesting)
+        doc._.kg_proposals = noun_phrases(self.words, doc, doc._.kg_mentions)
         return doc
 
 

@@ -16,6 +16,7 @@ from spacy.language import Language
 import kg.learn.component  # noqa: F401  (registers the kg_learned factory)
 import kg.pipeline.entities  # noqa: F401  (registers the kg_entities factory)
 import kg.pipeline.relations  # noqa: F401  (registers the kg_relations factory)
+import kg.pipeline.sentences  # noqa: F401  (registers the kg_sentences factory)
 from kg.config import DEFAULT_MODEL
 from kg.errors import ModelNotFoundError, PatternError
 
@@ -89,9 +90,10 @@ def fresh_pipeline(
         )
     trained = "kg_learned" in nlp.pipe_names  # a directory written by `kg train`
     # Rebuild the rule components with this call's patterns.
-    for name in ("kg_entities", "kg_relations", "kg_learned"):
+    for name in ("kg_sentences", "kg_entities", "kg_relations", "kg_learned"):
         if name in nlp.pipe_names and (name != "kg_learned" or not learned):
             nlp.remove_pipe(name)
+    nlp.add_pipe("kg_sentences", before="parser", config={"patterns": list(extra)})
     nlp.add_pipe("kg_entities", config={"patterns": list(extra)})
     nlp.add_pipe("kg_relations", config={"patterns": list(extra)})
     if learned and not trained:

@@ -3,7 +3,8 @@
 Results live on the ``Doc`` as plain data so they survive multiprocessing:
 ``doc._.kg_mentions`` (lists ``[type, start_char, end_char, rule, key, role, start, end]``,
 the last two token offsets) and ``doc._.kg_relations`` (lists
-``[subject_index, predicate, object_index, rule]``).
+``[subject_index, predicate, object_index, rule]``) and ``doc._.kg_proposals`` (lists
+``[start_char, end_char, start, end]``: noun phrases no rule took, for the learned stage).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def _register_extensions() -> None:
         Doc.set_extension("kg_mentions", default=None)
     if not Doc.has_extension("kg_relations"):
         Doc.set_extension("kg_relations", default=None)
+    if not Doc.has_extension("kg_proposals"):
+        Doc.set_extension("kg_proposals", default=None)
 
 
 _register_extensions()

@@ -58,6 +58,8 @@ class Words:
     code: re.Pattern[str]
     domain: re.Pattern[str]
     dateline: re.Pattern[str]
+    sentence_break: re.Pattern[str]
+    dateline_head: re.Pattern[str]
 
     @classmethod
     def from_rules(cls, tables: Mapping[str, dict[str, Any]]) -> Words:
