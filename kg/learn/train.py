@@ -46,10 +46,10 @@ class Example:
 
 def prepare(gold: Sequence[dict[str, Any]], nlp: Any) -> list[Example]:
     """Run the rule stages of ``nlp`` over every gold text, in order."""
-    from kg.extraction import extract_documents
+    from kg.extraction import Extractor
 
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
-    xs = extract_documents(docs, nlp, learned=False)
+    xs = Extractor(nlp, learned=False)(docs)
     return [Example(g, x) for g, x in zip(gold, xs)]
 
 
