@@ -158,3 +158,61 @@ def test_doc_to_extraction_matches_the_stream(nlp):
 def test_empty_text_gives_an_empty_extraction(nlp):
     (x,) = extract([""], nlp=nlp)
     assert x.entities == () and x.relations == ()
+
+
+# -- surface forms of real releases (issue 18): layout, apostrophes, headline roles --------
+
+
+def test_headline_dateline_and_lead_are_separate_sentences(nlp):
+    text = (
+        "Ministry unveils plan for coastal shipping\n\n"
+        "PORTVILLE, March 3 -- The Ministry of Transport issued a plan on Monday.\n"
+        "- Ports will get new cranes.\n"
+    )
+    doc = nlp(text)
+    starts = [s.text.strip() for s in doc.sents]
+    assert starts[0] == "Ministry unveils plan for coastal shipping"
+    assert "PORTVILLE, March 3 --" in starts
+    assert "The Ministry of Transport issued a plan on Monday." in starts
+    assert "- Ports will get new cranes." in starts
+
+
+def test_typographic_apostrophe_extracts_like_the_plain_one(nlp):
+    plain = (
+        "Friday's decision follows the Cabinet's approval in May of Orion Devices' ATMP "
+        "plant in Pune, the first project cleared under the programme. Canada's Minister "
+        "of Trade Mary Ross welcomed Orion Technology's plan."
+    )
+    curly = plain.replace("'", "\u2019")
+    a, b = extract([plain, curly], nlp=nlp)
+    assert [(e.type, e.name) for e in a.entities] == [(e.type, e.name) for e in b.entities]
+    assert [(r.subject, r.predicate, r.object) for r in a.relations] == [
+        (r.subject, r.predicate, r.object) for r in b.relations
+    ]
+    # The evidence still quotes the text as written.
+    assert all(curly[m.start : m.end] == m.text for e in b.entities for m in e.mentions)
+
+
+def test_a_headline_phrase_is_not_part_of_a_role(nlp):
+    text = (
+        "Readout of Ambassador Jane Porter's Meeting with Trade Minister Kofi Mensah\n\n"
+        "WASHINGTON - Ambassador Jane Porter met Trade Minister Kofi Mensah on Tuesday."
+    )
+    (x,) = extract([text], nlp=nlp)
+    porter = next(e for e in x.entities if e.name == "Jane Porter")
+    assert porter.roles == ("Ambassador",)
+    assert not any(a.startswith("Readout") for a in porter.aliases)
+
+
+def test_each_of_two_coordinated_appositions_names_its_own_body(nlp_rules):
+    (x,) = extract(
+        [
+            "Lee Ji-won, head of the Korea Trade Agency, and Park Min-su, chairman of the "
+            "Korean Steel Association, signed the agreement."
+        ],
+        nlp=nlp_rules,
+    )
+    links = {(x.entity(r.subject).name, x.entity(r.object).name) for r in x.relations}
+    assert ("Lee Ji-won", "Korea Trade Agency") in links
+    assert ("Park Min-su", "Korean Steel Association") in links
+    assert ("Lee Ji-won", "Korean Steel Association") not in links

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kg.model import RELATION_SIGNATURES, Entity, Extraction, Mention
+from kg.text import model_text
 
 _WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]", re.UNICODE)
 _MAX_BETWEEN = 12
@@ -40,9 +41,9 @@ def words(text: str) -> list[str]:
     """Lower-cased word and punctuation tokens of ``text``.
 
     >>> words("DOE’s Office, 2024")
-    ['doe', '’', 's', 'office', ',', '2024']
+    ['doe', "'", 's', 'office', ',', '2024']
     """
-    return [w.lower() for w in _WORD.findall(text)]
+    return [w.lower() for w in _WORD.findall(model_text(text))]
 
 
 def _bucket(n: float, edges: tuple[float, ...]) -> str:

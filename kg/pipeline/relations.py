@@ -134,7 +134,15 @@ class KGRelations:
         matches: list[tuple[str, list[int]]] = []
         # Tokens that may stand for a mention: its own tokens, and the nouns that lead to
         # one ("a series of measures", "the provider example.com", "X including Y").
-        roots = [span.root for span in spans if len(span)]
+        # A span's root, and any other token of it the parse hangs outside it (a
+        # hyphenated name split into parts: "Park Min - su, chairman of ...").
+        roots = [
+            t
+            for span in spans
+            if len(span)
+            for t in span
+            if t == span.root or not span.start <= t.head.i < span.end
+        ]
         cands = {t.i: t for t in roots} | {t.i: t for t in fallback}
         for i, span in enumerate(spans):
             if mentions[i][0] == "Policy":

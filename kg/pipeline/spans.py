@@ -211,7 +211,12 @@ def person_repair(
                 found = i
             i -= 1
         if found is not None:
+            # Before the first title word only its modifiers ("Trade Minister"), not a
+            # phrase that ends in a preposition ("Readout of Ambassador").
             role_start, role_end = i + 1, start
+            for k in range(i + 1, found):
+                if doc[k].lower_ in words.portfolio_preps:
+                    role_start = k + 1
             # The role ends with the title word; words between belong to it too.
     role = None
     if role_start is not None and role_end is not None:
