@@ -1,9 +1,25 @@
 """Subject attachment: the entity a figure or a date is about.
 
-Candidates, cheapest first: entities named in the sentence (distance in the
-dependency tree plus a cost per type), a phrase that refers back to a policy
-(``the programme``), entities of the previous sentence of the paragraph, the
-document's main topic. The costs are data (``subject_types`` in the rules).
+Every candidate gets a cost; the cheapest wins (ties by offset, then entity id).
+Candidates, with the rule id each leaves in the fact:
+
+- ``subject.in-name.v1``: a policy whose name holds the figure ("the 1995 Labor Law");
+- ``subject.sentence-tree.v2``: an entity named in the sentence, at its distance in the
+  dependency tree from the figure plus a cost per type, made cheaper or dearer by its
+  role: the figure's own noun phrase ("800 billion yen *of* Climate Transition Bonds"),
+  a policy the money goes *through*, *under* or *from*, the subject of the clause
+  ("*the plan* aims to lift investment by 25 percent"); a body that is the agent of the
+  figure's verb ("*the State Council* released it in March") or names the payer
+  ("this $500 million *EDA* investment") costs more, and a source ("according to X")
+  is never the subject;
+- ``subject.policy-anaphora.v2`` / ``subject.sector-anaphora.v1``: a phrase that refers
+  back ("the programme", "this investment", "the industry") stands for the last policy
+  (sector) whose name ends with, else holds, its noun;
+- ``subject.previous-sentence.v1``: an entity of the previous sentence of the paragraph;
+- ``subject.document-topic.v1``: the document's main policy (else its main sector).
+
+The costs and word lists are data: ``subject_types``, ``subject_preps``,
+``policy_anaphora`` and ``sector_anaphora`` in ``kg/patterns/facts/rules.json``.
 """
 
 from __future__ import annotations
@@ -11,11 +27,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 from kg.facts.context import Context, EntitySpan
 from kg.facts.rules import FactRules, alternation
 from kg.model import Fact
+
+_MEASURE_DEPS = ("compound", "nummod", "quantmod", "nmod", "appos")
+"""Dependencies from a figure's number up to the noun it measures ("722.58 billion yuan")."""
+
+_DETERMINERS = frozenset({"the", "this", "these", "that", "those", "its", "their"})
 
 
 def tree_distance(a: Token, b: Token) -> int:
@@ -43,29 +64,167 @@ def mention_root(ctx: Context, m: EntitySpan) -> Token | None:
     return span.root
 
 
-def _anaphora(
-    ctx: Context, sent_start: int, sent_end: int, rules: FactRules
-) -> list[tuple[int, str]]:
-    """(offset, head noun) of each phrase that refers back to a policy ("the programme")."""
-    words = rules.words("policy_anaphora")
+def _figure_head(anchor: Token) -> Token:
+    """The noun a figure measures: from "722.58" up to "yuan" ("$" up to "billion")."""
+    head = anchor
+    while head.dep_ in _MEASURE_DEPS[:3] and head.head is not head:
+        head = head.head
+    return head
+
+
+def _governor(head: Token) -> Token | None:
+    """The verb whose clause holds the figure (a few steps up, nouns and prepositions)."""
+    tok = head
+    for _ in range(6):
+        if tok.pos_ in ("VERB", "AUX"):
+            return tok
+        if tok.head is tok:
+            return None
+        tok = tok.head
+    return None
+
+
+def _clause_subjects(verb: Token) -> list[Token]:
+    """The subjects of a verb: its own, a controlling verb's ("aims to lift"), a relative's head."""
+    tok: Token | None = verb
+    for _ in range(3):
+        if tok is None:
+            break
+        subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")]
+        if tok.dep_ == "relcl" and (not subj or subj[0].tag_ in ("WDT", "WP")):
+            # "sectors that represent 30 percent": the noun "that" stands for, or the noun
+            # above it ("the programme for new energy vehicles, which takes effect ...")
+            nouns = [tok.head]
+            while nouns[-1].dep_ == "pobj" and nouns[-1].head.head.pos_ in ("NOUN", "PROPN"):
+                nouns.append(nouns[-1].head.head)
+            return nouns
+        if subj:
+            return subj
+        joined = tok.dep_ in ("xcomp", "conj", "advcl") and tok.head is not tok
+        tok = tok.head if joined else None
+    return []
+
+
+def _describes(anchor: Token, root: Token) -> bool:
+    """Whether the figure sits in an apposition to ``root`` ("X, a fund of $150 million")."""
+    for tok in anchor.ancestors:
+        if tok.dep_ == "appos" and tok.head == root:
+            return True
+        if tok.pos_ in ("VERB", "AUX"):
+            return False
+    return False
+
+
+def _list_item(ctx: Context, m: EntitySpan, start: int) -> bool:
+    """Whether the figure follows the mention that opens its line ("BYD: 17.4%")."""
+    line = ctx.text.rfind("\n", 0, start) + 1
+    return m.start == line and re.fullmatch(r"\s*[:\-–]\s*", ctx.text[m.end : start]) is not None
+
+
+def _prep_phrase(tok: Token) -> str:
+    """The preposition a noun hangs from, with the word before it ("according to")."""
+    if tok.dep_ != "pobj":
+        return ""
+    prep = tok.head
+    return f"{prep.head.lower_} {prep.lower_}" if prep.head is not prep else prep.lower_
+
+
+def _preps(rules: FactRules, kind: str) -> frozenset[str]:
+    return frozenset(
+        w for e in rules.entries("subject_preps") if e["kind"] == kind for w in e["words"]
+    )
+
+
+def _role_cost(
+    root: Token, anchor: Token, typ: str, costs: dict[str, Any], rules: FactRules
+) -> float | None:
+    """The cost the candidate's role adds (None: never the subject)."""
+    phrase = _prep_phrase(root)
+    if phrase and phrase in _preps(rules, "source"):
+        return None  # "according to the association": where a figure comes from
+    head = _figure_head(anchor)
+    cost = 0.0
+    if head.is_ancestor(root) and typ in costs.get("inside_types", ()):
+        cost -= float(costs.get("inside", 0))  # "800 billion yen of Climate Transition Bonds"
+    elif _describes(anchor, root) and typ in costs.get("inside_types", ()):
+        cost -= float(costs.get("inside", 0))  # "the Callout, a fund of $150 million"
+    if phrase and typ in costs.get("via_types", ()):
+        prep = root.head
+        via = _preps(rules, "via")
+        # through a verb's channel or the figure's own ("$1 billion from the Plan"), not a noun's
+        on_path = prep.head in (anchor, head) or (
+            prep.head.pos_ in ("VERB", "AUX") and prep.head.is_ancestor(anchor)
+        )
+        if (phrase in via or prep.lower_ in via) and on_path:
+            cost -= float(costs.get("via", 0))  # "$311 million through the Fund"
+    if root.dep_ in ("compound", "poss", "nmod") and root.head == head and typ == "Organization":
+        cost += float(costs.get("payer", 0))  # "this $500 million EDA investment"
+    verb = _governor(head)
+    if verb is not None and root in _clause_subjects(verb):
+        if typ in costs.get("agent_types", ()):
+            cost += float(costs.get("agent", 0))  # "the State Council released it in March"
+        else:
+            cost -= float(costs.get("clause_subject", 0))  # "the plan aims to lift ... by 25 %"
+    return cost
+
+
+def _anaphors(
+    ctx: Context, sent: Span | None, s_start: int, s_end: int, words: list[str]
+) -> list[tuple[int, str, Token | None]]:
+    """(offset, noun, token) of each phrase of the sentence that refers back with ``words``."""
+    if not words:
+        return []
+    if sent is not None and sent.doc.has_annotation("DEP"):
+        found: list[tuple[int, str, Token | None]] = []
+        wanted = {w.casefold() for w in words}
+        for tok in sent:
+            if tok.pos_ not in ("NOUN", "PROPN") or tok.lower_ not in wanted:
+                continue
+            pos = ctx.offset(tok)
+            if any(m.start <= pos < m.end for m in ctx.mentions):
+                continue  # "the New Deal": a name, a candidate of its own
+            if any(c.dep_ in ("det", "poss") and c.lower_ in _DETERMINERS for c in tok.children):
+                found.append((pos, tok.lower_, tok))
+        return found
     pattern = re.compile(
         rf"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Ii]ts)\s+(?:[\w-]+\s+)?(?P<noun>{alternation(words)})\b"
-        rf"|^(?P<its>Its)\b"
     )
-    text = ctx.text[sent_start:sent_end]
+    text = ctx.text[s_start:s_end]
     return [
-        (sent_start + m.start(), (m.group("noun") or "").casefold()) for m in pattern.finditer(text)
+        (
+            s_start + m.start("noun"),
+            m.group("noun").casefold(),
+            ctx.token(s_start + m.start("noun")),
+        )
+        for m in pattern.finditer(text)
     ]
 
 
-def _antecedent(ctx: Context, pos: int, noun: str) -> str | None:
-    """The policy a phrase refers to: the last one before it whose name has the noun."""
+def _antecedent(ctx: Context, pos: int, noun: str, typ: str) -> str | None:
+    """What a phrase refers to: a ``typ`` named before it whose name ends with, else holds, the noun.
+
+    The last such name of the same paragraph, else the document's main policy if its name
+    fits, else the last such name anywhere before, else the main policy.
+    """
     stem = noun.rstrip("s")
-    if stem:
-        for m in reversed(ctx.mentions):
-            if m.end <= pos and m.type == "Policy" and stem in ctx.text[m.start : m.end].casefold():
-                return m.entity
-    return ctx.main_policy
+    if not stem:
+        return None
+    para = ctx.text.rfind("\n", 0, pos) + 1
+    before = [m for m in ctx.mentions if m.end <= pos and m.type == typ]
+    names = [(m, ctx.text[m.start : m.end].casefold()) for m in reversed(before)]
+    main = ctx.main_policy if typ == "Policy" else None
+    for fits in (
+        lambda name: name.rstrip("s").endswith(stem),
+        lambda name: stem in name,
+    ):
+        matching = [m for m, name in names if fits(name)]
+        if matching and matching[0].start >= para:
+            return matching[0].entity
+        if main is not None and any(m.entity == main for m in matching):
+            return main
+        if matching:
+            return matching[0].entity
+    return main
 
 
 def _costs(rules: FactRules, kind: str) -> dict[str, Any]:
@@ -81,33 +240,52 @@ def attach_subject(
     """(entity id, rule id) of the entity a figure or date at ``start:end`` is about."""
     costs = _costs(rules, kind)
     penalties: dict[str, float] = costs["penalty"]
-    s_start, s_end, _sent = ctx.sentence(start)
+    s_start, s_end, sent = ctx.sentence(start)
     anchor = ctx.token(start)
     scored: list[tuple[float, int, str, str]] = []
     for m in ctx.mentions:
         if m.type not in penalties or m.start < max(s_start, ctx.dateline[1]) or m.end > s_end:
             continue  # the place of a dateline is where the news came from, not a subject
         if m.start < end and start < m.end:
+            if m.type == "Policy" and m.start <= start and end <= m.end and "in_name" in costs:
+                scored.append((float(costs["in_name"]), m.start, m.entity, "subject.in-name.v1"))
+            continue
+        if _list_item(ctx, m, start) and "list_item" in costs:
+            scored.append((float(costs["list_item"]), m.start, m.entity, "subject.list-item.v1"))
             continue
         root = mention_root(ctx, m)
-        dist = tree_distance(anchor, root) if anchor is not None and root is not None else 20
-        lin = abs(m.start - start) / 200
-        cost = penalties[m.type] + dist + lin
-        if anchor is not None and root is not None and anchor.doc is root.doc:
-            head = anchor.doc[anchor.i]
-            while head.dep_ in ("compound", "nummod", "quantmod") and head.head is not head:
-                head = head.head  # "722.58 billion yuan": from the number to its noun
-            if head.is_ancestor(root):  # "800 billion yen of Climate Transition Bonds"
-                cost -= float(costs.get("inside", 0))
-        scored.append((cost, m.start, m.entity, "subject.sentence-tree.v1"))
-    for pos, noun in _anaphora(ctx, s_start, s_end, rules):
-        target = _antecedent(ctx, pos, noun)
-        if target is None:
+        if anchor is None or root is None or anchor.doc is not root.doc:
+            scored.append(
+                (
+                    penalties[m.type] + 20 + abs(m.start - start) / 200,
+                    m.start,
+                    m.entity,
+                    "subject.sentence-tree.v2",
+                )
+            )
             continue
-        tok = ctx.token(pos)
-        dist = tree_distance(anchor, tok) if anchor is not None and tok is not None else 20
-        cost = float(costs.get("anaphora", 1)) + dist + abs(pos - start) / 200
-        scored.append((cost, pos, target, "subject.policy-anaphora.v1"))
+        role = _role_cost(root, anchor, m.type, costs, rules)
+        if role is None:
+            continue
+        cost = penalties[m.type] + tree_distance(anchor, root) + abs(m.start - start) / 200 + role
+        scored.append((cost, m.start, m.entity, "subject.sentence-tree.v2"))
+    for section, typ, rule in (
+        ("policy_anaphora", "Policy", "subject.policy-anaphora.v2"),
+        ("sector_anaphora", "Sector", "subject.sector-anaphora.v1"),
+    ):
+        if typ not in penalties:
+            continue
+        for pos, noun, tok in _anaphors(ctx, sent, s_start, s_end, rules.words(section)):
+            target = _antecedent(ctx, pos, noun, typ)
+            if target is None:
+                continue
+            cost = float(costs.get("anaphora", 1)) + penalties[typ] + abs(pos - start) / 200
+            if anchor is not None and tok is not None and anchor.doc is tok.doc:
+                role = _role_cost(tok, anchor, typ, costs, rules)
+                cost += tree_distance(anchor, tok) + (role or 0.0)
+            else:
+                cost += 20
+            scored.append((cost, pos, target, rule))
     if s_start > 0 and "\n" not in ctx.text[s_start - 2 : s_start]:
         p_start, p_end, _ = ctx.sentence(s_start - 1)
         for m in ctx.mentions:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
@@ -46,8 +46,8 @@ class Context:
     month: int | None
     dateline: tuple[int, int]
     dollar: str
-    names: tuple[tuple[str, str, str], ...] = ()
-    """(entity id, type, name) of every entity, for head-noun lookups."""
+    doc_offsets: dict[int, int] = field(default_factory=dict, compare=False)
+    """Character offset of each chunk, by ``id`` of its ``Doc``."""
 
     def _chunk(self, pos: int) -> tuple[Doc, int, int] | None:
         # chunks are contiguous pieces of the text: a binary search, not a scan (a
@@ -80,10 +80,8 @@ class Context:
 
     def offset(self, tok: Token) -> int:
         """The character offset in the text of a token of one of the chunks."""
-        for doc, offset in self.chunks:
-            if doc is tok.doc:
-                return offset + tok.idx
-        return -1
+        offset = self.doc_offsets.get(id(tok.doc))
+        return -1 if offset is None else offset + tok.idx
 
 
 def token_at(doc: Doc, char: int) -> Token | None:
@@ -221,5 +219,5 @@ def build_context(
         month,
         dateline,
         document_dollar(text, rules),
-        tuple(sorted((e.id, e.type, e.name) for e in extraction.entities)),
+        {id(doc): offset for doc, offset in chunks},
     )
