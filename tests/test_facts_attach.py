@@ -118,11 +118,18 @@ def test_the_industry_as_clause_subject_takes_the_figure_from_the_plan():
             ("3", 19, "compound", "NUM"),
             ("trillion", 20, "nummod", "NUM"),
             ("yuan", 17, "npadvmod", "NOUN"),
+            ("by", 16, "prep", "ADP"),
+            ("2025", 21, "pobj", "NUM"),
             (".", 12, "punct", "PUNCT"),
         ]
     )
     ents = [("Policy", "plan", ["a plan"]), ("Sector", "big data industry", ["big data industry"])]
-    assert _subjects(doc, ents)["3 trillion yuan"] == "big data industry"
+    x = _extraction(doc, ents)
+    facts = {f.text: f for f in find_facts(x, [(doc, 0)])}
+    assert x.entity(facts["3 trillion yuan"].subject).name == "big data industry"
+    # the date that times the figure shares its subject
+    assert facts["2025"].subject == facts["3 trillion yuan"].subject
+    assert facts["2025"].subject_rule == "subject.with-figure.v1"
 
 
 def test_a_source_is_never_the_subject():

@@ -25,6 +25,7 @@ from dataclasses import replace
 from spacy.tokens import Doc
 
 from kg.facts.amounts import find_amounts, find_percents
+from kg.facts.attach import share_figure_subjects
 from kg.facts.context import Context, body_start, build_context
 from kg.facts.dates import find_dates
 from kg.facts.rules import FACT_RULES, FactRules, amount_value, load_fact_rules, parse_number
@@ -68,7 +69,7 @@ def find_facts(
     facts += find_amounts(ctx, rules)
     facts += find_percents(ctx, rules)
     taken = [(f.start, f.end) for f in facts]
-    facts += find_dates(ctx, rules, taken)
+    facts += share_figure_subjects(ctx, find_dates(ctx, rules, taken), facts)
     quotes = find_quotes(ctx, rules)
     quoted = [(f.start, f.end) for f in quotes]
     facts += quotes + find_reported(ctx, rules, quoted)

@@ -18,6 +18,9 @@ Candidates, with the rule id each leaves in the fact:
 - ``subject.previous-sentence.v1``: an entity of the previous sentence of the paragraph;
 - ``subject.document-topic.v1``: the document's main policy (else its main sector).
 
+Last, a date that times an amount or a percentage of its clause takes that figure's
+subject (``subject.with-figure.v1``: "worth 3 trillion yuan by 2025").
+
 The costs and word lists are data: ``subject_types``, ``subject_preps``,
 ``policy_anaphora`` and ``sector_anaphora`` in ``kg/patterns/facts/rules.json``.
 """
@@ -25,6 +28,7 @@ The costs and word lists are data: ``subject_types``, ``subject_preps``,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from spacy.tokens import Span, Token
@@ -328,3 +332,46 @@ def figure_fact(
         subject_rule=subject_rule,
         **fields,
     )
+
+
+def _clause_of(ctx: Context, start: int) -> tuple[Token | None, Token | None]:
+    """(figure's noun, governing verb) of the fact at ``start``."""
+    anchor = ctx.token(start)
+    if anchor is None:
+        return None, None
+    head = _figure_head(anchor)
+    return head, _governor(head)
+
+
+def share_figure_subjects(ctx: Context, dates: list[Fact], figures: list[Fact]) -> list[Fact]:
+    """Dates that time a figure take the figure's subject ("worth 3 trillion yuan by 2025").
+
+    A date counts as timing an amount or a percentage of its sentence when both hang from
+    the same verb, or the date hangs inside the figure's phrase; the nearest such figure
+    gives its subject, and the date's subject rule becomes ``subject.with-figure.v1``.
+    """
+    figures = [f for f in figures if f.subject is not None]
+    if not figures:
+        return dates
+    clauses = {(f.start, f.end): _clause_of(ctx, f.start) for f in figures}
+    out = []
+    for fact in dates:
+        head, verb = _clause_of(ctx, fact.start)
+        best: tuple[int, Fact] | None = None
+        for fig in figures:
+            if fig.sentence_start != fact.sentence_start or head is None:
+                continue
+            f_head, f_verb = clauses[(fig.start, fig.end)]
+            if f_head is None or f_head.doc is not head.doc:
+                continue
+            if (verb is not None and verb == f_verb) or f_head.is_ancestor(head):
+                gap = abs(fig.start - fact.start)
+                if best is None or gap < best[0]:
+                    best = (gap, fig)
+        if best is None:
+            out.append(fact)
+        else:
+            out.append(
+                replace(fact, subject=best[1].subject, subject_rule="subject.with-figure.v1")
+            )
+    return out
