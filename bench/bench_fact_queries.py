@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     """Build the graph if ``--graph`` holds none, then print one line per query."""
     import kg
     from kg import store as kstore
-    from kg.graph import WRITE_BATCH
+    from kg.store import WRITE_BATCH
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", type=Path, required=True, help="graph directory (reused)")
