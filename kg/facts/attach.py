@@ -16,7 +16,8 @@ Candidates, with the rule id each leaves in the fact:
   back ("the programme", "this investment", "the industry") stands for the last policy
   (sector) whose name ends with, else holds, its noun;
 - ``subject.previous-sentence.v1``: an entity of the previous sentence of the paragraph;
-- ``subject.document-topic.v1``: the document's main policy (else its main sector).
+- ``subject.document-topic.v1``: for a date the document's main policy, for a figure its
+  most-mentioned policy or sector.
 
 Last, a date that times an amount or a percentage of its clause takes that figure's
 subject (``subject.with-figure.v1``: "worth 3 trillion yuan by 2025").
@@ -286,7 +287,9 @@ def attach_subject(
             cost = float(costs.get("anaphora", 1)) + penalties[typ] + abs(pos - start) / 200
             if anchor is not None and tok is not None and anchor.doc is tok.doc:
                 role = _role_cost(tok, anchor, typ, costs, rules)
-                cost += tree_distance(anchor, tok) + (role or 0.0)
+                if role is None:
+                    continue  # "according to the ministry's plan": a source
+                cost += tree_distance(anchor, tok) + role
             else:
                 cost += 20
             scored.append((cost, pos, target, rule))
