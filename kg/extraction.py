@@ -205,6 +205,7 @@ def extract_documents(
     batch_size: int = 64,
     n_process: int = 1,
     learned: bool = True,
+    models: LearnedModels | None = None,
 ) -> Iterator[Extraction]:
     """Run the pipeline over documents and yield one :class:`Extraction` each, in order.
 
@@ -215,6 +216,8 @@ def extract_documents(
         n_process: Worker processes for ``nlp.pipe`` (spaCy multiprocessing).
         learned: Apply the pipeline's learned classifiers (``kg_learned``) after
             resolution; ``False`` gives the rules' extraction alone (for training).
+        models: Learned classifiers to apply instead of the pipeline's own (a
+            cross-validation fold's).
 
     >>> list(extract_documents([], None))
     []
@@ -226,7 +229,8 @@ def extract_documents(
         return
     size = _chunk_size(nlp)
     names = lexicon_names(nlp)
-    models = learned_models(nlp) if learned else None
+    if models is None and learned:
+        models = learned_models(nlp)
     long_runs: dict[int, int] = {}  # document index -> cuts made inside long runs
 
     def built(index: int, chunks: Sequence[tuple[Doc, int]]) -> Extraction:
@@ -282,6 +286,8 @@ class Extractor:
         workers: Worker processes for ``nlp.pipe``.
         learned: Apply the pipeline's learned classifiers (``False``: the rules alone,
             as training needs).
+        models: Learned classifiers to apply instead of the pipeline's own (a
+            cross-validation fold's).
 
     >>> list(Extractor(nlp=None)([]))
     []
@@ -291,6 +297,7 @@ class Extractor:
     batch_size: int = 64
     workers: int = 1
     learned: bool = True
+    models: LearnedModels | None = None
 
     @classmethod
     def from_config(cls, config: Config | None = None, *, nlp: Language | None = None) -> Extractor:
@@ -318,6 +325,7 @@ class Extractor:
             batch_size=self.batch_size,
             n_process=self.workers,
             learned=self.learned,
+            models=self.models,
         )
 
     @property

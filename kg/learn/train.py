@@ -23,6 +23,8 @@ from typing import Any
 
 from kg.config import DEFAULT_MODEL
 from kg.evaluate import EvalReport, _relaxed_match, _strict_match, read_gold_dirs, score
+from kg.evaluate_facts import merge_fact_annotations, read_fact_annotations
+from kg.extraction import Extractor
 from kg.learn.features import DocumentView, candidate_pairs, entity_features, pair_features
 from kg.learn.linear import fit
 from kg.learn.refine import NONE, LearnedModels, Thresholds, proposal_entities
@@ -46,11 +48,12 @@ class Example:
 
 def prepare(gold: Sequence[dict[str, Any]], nlp: Any) -> list[Example]:
     """Run the rule stages of ``nlp`` over every gold text, in order."""
-    from kg.extraction import Extractor
-
-    docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
-    xs = Extractor(nlp, learned=False)(docs)
+    xs = Extractor(nlp, learned=False)(_documents(gold))
     return [Example(g, x) for g, x in zip(gold, xs)]
+
+
+def _documents(gold: Sequence[dict[str, Any]]) -> list[Document]:
+    return [Document(id=str(g["id"]), text=g["text"], source=g.get("source", "")) for g in gold]
 
 
 def _as_gold(entity: Entity, typ: str | None = None) -> dict[str, Any]:
@@ -227,24 +230,24 @@ def cross_validate(
     by_id = {str(g["id"]): g for g in gold}
     ordered = [by_id[d] for d in sorted(by_id)]
     say(f"running the rules over {len(ordered)} documents")
-    base = {
-        str(ex.gold["id"]): ex for ex in prepare(ordered, replace(recipe, spans=False).pipeline(()))
-    }
+    base_nlp = replace(recipe, spans=False).pipeline(())
+    base = {str(ex.gold["id"]): ex for ex in prepare(ordered, base_nlp)}
     predicted: dict[str, dict[str, Any]] = {}
     for i, fold in enumerate(folds(list(by_id), k, recipe.seed), 1):
         held = sorted(fold)
         train_ids = [d for d in sorted(by_id) if d not in set(fold)]
         say(f"fold {i}/{k}: training on {len(train_ids)} documents, scoring {len(held)}")
+        nlp = base_nlp
         if recipe.spans:  # the rules see what the fold's own span recogniser finds
             nlp = recipe.pipeline([by_id[d] for d in train_ids], say)
             train_examples = prepare([by_id[d] for d in train_ids], nlp)
-            held_examples = prepare([by_id[d] for d in held], nlp)
         else:
             train_examples = [base[d] for d in train_ids]
-            held_examples = [base[d] for d in held]
         models = fit_models(train_examples, seed=recipe.seed, thresholds=thresholds)
-        for ex in held_examples:
-            predicted[str(ex.gold["id"])] = models.refine(ex.extraction).to_gold_dict()
+        # The held-out documents go through the one extraction path with this fold's
+        # classifiers, so facts attach to the refined entities as in a build.
+        for x in Extractor(nlp, models=models)(_documents([by_id[d] for d in held])):
+            predicted[x.document.id] = x.to_gold_dict()
     rules = score(ordered, [base[d].extraction.to_gold_dict() for d in sorted(by_id)])
     learned = score(ordered, [predicted[d] for d in sorted(by_id)])
     return learned, rules
@@ -301,7 +304,8 @@ def train(
     kg.errors.InputError: gold directory '/nonexistent' does not exist; ...
     """
     say = progress or (lambda _msg: None)
-    gold = read_gold_dirs(gold_dirs)
+    # Project fact annotations (eval/facts/, keyed by document id) join the gold for scoring.
+    gold = merge_fact_annotations(read_gold_dirs(gold_dirs), read_fact_annotations())
     recipe = Recipe(model, tuple(str(p) for p in patterns), seed, spans, epochs)
     learned = rules = None
     if cv:
