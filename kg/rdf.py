@@ -21,14 +21,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import quote, unquote
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.model import Extraction, Mention
+from kg.model import Document, Extraction, Mention
 from kg.rdf_facts import fact_quads, fact_sentences
 from kg.vocab import (
     BUILD_GRAPH,
@@ -42,8 +42,10 @@ from kg.vocab import (
     PROV,
     RDF,
     RDFS,
+    SDO,
     SKOS,
     TYPE_CLASSES,
+    XSD,
 )
 
 Quad = tuple[Node, Node, Node, URIRef]
@@ -127,6 +129,11 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         add(doc, DCTERMS.title, Literal(document.title))
     if document.source:
         add(doc, DCTERMS.source, Literal(document.source))
+    if document.author:
+        add(doc, DCTERMS.creator, Literal(document.author))
+    if document.date:
+        add(doc, DCTERMS.created, Literal(document.date, datatype=XSD.date))
+    page_of = _pages(add, doc, document)
     for note in extraction.warnings:  # how the text was processed (pieces cut for the parser)
         add(doc, RDFS.comment, Literal(note))
 
@@ -146,7 +153,7 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         if entity.type == "Sector":
             add(node, SKOS.inScheme, KGO.SectorScheme)
         for mention in entity.mentions:
-            _add_mention(add, doc, node, mention)
+            _add_mention(add, doc, node, mention, page_of)
             sentences.add((mention.sentence_start, mention.sentence_end))
 
     grouped: dict[tuple[str, str, str], list[tuple[str, int, int]]] = defaultdict(list)
@@ -180,13 +187,30 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         add(sent, NIF.beginIndex, _offset(start))
         add(sent, NIF.endIndex, _offset(end))
         add(sent, NIF.referenceContext, doc)
+        if page_of is not None:
+            add(sent, KGO.page, Literal(page_of(start)))
     return quads
+
+
+def _pages(add, doc: URIRef, document: Document) -> Callable[[int], int] | None:  # type: ignore[no-untyped-def]
+    """Page nodes of a paged document (``<doc>#page=n``); the offset → page function, or None."""
+    if not document.pages:
+        return None
+    add(doc, SDO.numberOfPages, Literal(len(document.pages)))
+    for number, (start, end) in enumerate(document.pages, start=1):
+        node = URIRef(f"{doc}#page={number}")
+        add(node, RDF.type, KGO.Page)
+        add(node, KGO.page, Literal(number))
+        add(node, NIF.beginIndex, _offset(start))
+        add(node, NIF.endIndex, _offset(end))
+        add(node, NIF.referenceContext, doc)
+    return lambda offset: document.page_of(offset) or 1
 
 
 _SCHEMA_JOB_TITLE = URIRef("https://schema.org/jobTitle")
 
 
-def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention) -> None:  # type: ignore[no-untyped-def]
+def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention, page_of) -> None:  # type: ignore[no-untyped-def]
     node = _span_iri(doc, "char", mention.start, mention.end)
     add(node, RDF.type, NIF.Phrase)
     add(node, NIF.anchorOf, Literal(mention.text))
@@ -198,6 +222,8 @@ def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention) -> None:  #
     )
     add(node, ITSRDF.taIdentRef, entity)
     add(node, KGO.rule, Literal(mention.rule))
+    if page_of is not None:
+        add(node, KGO.page, Literal(page_of(mention.start)))
 
 
 BUILD = URIRef(ID["build"])
