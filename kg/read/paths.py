@@ -1,7 +1,7 @@
 """Files and folders → documents: walked in sorted order, each file read once, never stopping.
 
->>> sorted(SUPPORTED_SUFFIXES)[:2]
-['.htm', '.html']
+>>> sorted(SUPPORTED_SUFFIXES)[:3]
+['.docx', '.htm', '.html']
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def iter_documents(
     ...     [(d.id, d.source) for d in iter_documents([tmp], on_note=notes.append)]
     [('a', 'a.txt')]
     >>> notes[0].detail
-    "unsupported file type '.bin'; skipped (kg reads .txt, .md, .markdown, .html, .htm, .jsonl)"
+    "unsupported file type '.bin'; skipped (kg reads .txt, .md, .markdown, .html, .htm, .jsonl, .pdf, .docx)"
     """
     if isinstance(inputs, (str, bytes, os.PathLike)):
         raise InputError("inputs must be a list of paths, not one path; wrap it: [path]")

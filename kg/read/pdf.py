@@ -215,9 +215,10 @@ def _page_lines(textpage) -> list[_Line]:  # type: ignore[no-untyped-def]
     runs: list[_Line] = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
-        # Ask for the middle band only: a neighbouring line's descenders must not leak in.
-        quarter = (top - bottom) / 4
-        raw = textpage.get_text_bounded(left, bottom + quarter, right, top - quarter)
+        # Leave out the top quarter, where the descenders of the line above may reach; the
+        # bottom stays (full stops and commas sit on the baseline).
+        height = top - bottom
+        raw = textpage.get_text_bounded(left, bottom + height / 50, right, top - height / 4)
         text = " ".join(raw.translate(_CLEAN).translate(_LIGATURES).split())
         if text:
             runs.append(_Line(unicodedata.normalize("NFC", text), left, right, top, bottom))

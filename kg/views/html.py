@@ -81,6 +81,8 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
         }
         if with_offsets and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int):
             row["start"], row["end"] = ev["start"], ev["end"]
+        if isinstance(ev.get("page"), int) and not isinstance(ev["page"], bool):
+            row["page"] = ev["page"]  # PDF sources: shown as "doc, p. 3"
         out.append(row)
     return out, max(0, len(items) - MAX_EVIDENCE)
 

@@ -24,17 +24,19 @@ SELECT DISTINCT ?e ?type ?label WHERE { ?e kgo:key ?key ; a ?type ; skos:prefLab
 """
 _ALIASES = "SELECT DISTINCT ?e ?alias WHERE { ?e kgo:key ?key ; skos:altLabel ?alias }"
 _MENTIONS = """
-SELECT ?e ?doc ?begin ?end ?sbegin ?sentence WHERE {
+SELECT ?e ?doc ?begin ?end ?sbegin ?sentence ?page WHERE {
   ?m itsrdf:taIdentRef ?e ; nif:beginIndex ?begin ; nif:endIndex ?end ;
      nif:referenceContext ?doc ; nif:sentence ?s .
   ?s nif:beginIndex ?sbegin ; nif:anchorOf ?sentence .
+  OPTIONAL { ?m kgo:page ?page }
 }
 """
 _RELATIONS = """
-SELECT ?s ?p ?o ?doc ?rule ?sentence WHERE {
+SELECT ?s ?p ?o ?doc ?rule ?sentence ?page WHERE {
   ?a a kgo:RelationAssertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
      nif:referenceContext ?doc ; kgo:rule ?rule ; prov:wasDerivedFrom ?sent .
   ?sent nif:anchorOf ?sentence .
+  OPTIONAL { ?sent kgo:page ?page }
 }
 """
 
@@ -98,18 +100,19 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     documents: dict[str, set[str]] = defaultdict(set)
     for row in run_query(ds, _MENTIONS):
-        node, doc, begin, end, sbegin, sentence = row  # type: ignore[misc]
+        node, doc, begin, end, sbegin, sentence, page = row  # type: ignore[misc]
         doc_id = _doc_id(str(doc))
         documents[str(node)].add(doc_id)
         offset = int(sbegin)
-        evidence[str(node)].append(
-            {
-                "document": doc_id,
-                "sentence": str(sentence),
-                "start": int(begin) - offset,
-                "end": int(end) - offset,
-            }
-        )
+        item: dict[str, Any] = {
+            "document": doc_id,
+            "sentence": str(sentence),
+            "start": int(begin) - offset,
+            "end": int(end) - offset,
+        }
+        if page is not None:
+            item["page"] = int(page)
+        evidence[str(node)].append(item)
     for node, data in graph.nodes(data=True):
         label = data["label"]
         data["aliases"] = sorted(
@@ -126,13 +129,14 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             graph.nodes[node]["facts"] = items
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in run_query(ds, _RELATIONS):
-        subj, prop, obj, doc, rule, sentence = (str(t) for t in row)  # type: ignore[union-attr]
+        subj, prop, obj, doc, rule, sentence, page = row  # type: ignore[misc]
+        subj, prop, obj = str(subj), str(prop), str(obj)
         predicate = predicate_names.get(prop)
         if predicate is None or subj not in graph or obj not in graph:
             continue
         edge = edges.setdefault((subj, obj, predicate), {"rules": set(), "evidence": set()})
-        edge["rules"].add(rule)
-        edge["evidence"].add((_doc_id(doc), sentence))
+        edge["rules"].add(str(rule))
+        edge["evidence"].add((_doc_id(str(doc)), str(sentence), 0 if page is None else int(page)))
     for (subj, obj, predicate), edge in sorted(edges.items()):
         graph.add_edge(
             subj,
@@ -140,7 +144,10 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             key=predicate,
             predicate=predicate,
             rules=sorted(edge["rules"]),
-            evidence=[{"document": d, "sentence": s} for d, s in sorted(edge["evidence"])],
+            evidence=[
+                {"document": d, "sentence": s, **({"page": p} if p else {})}
+                for d, s, p in sorted(edge["evidence"])
+            ],
         )
     return graph
 

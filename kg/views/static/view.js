@@ -195,7 +195,9 @@
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      li.appendChild(el("span", ev.document, "kg-doc"));
+      var where = String(ev.document);
+      if (typeof ev.page === "number") where += ", p.\u00a0" + ev.page;
+      li.appendChild(el("span", where, "kg-doc"));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
