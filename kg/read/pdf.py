@@ -57,6 +57,7 @@ _MARGIN_LINES = 2  # lines at the top and at the bottom of a page that may be ru
 _REPEAT_PAGES = 3  # pages a running head must stand on (every page in shorter documents)
 _PARAGRAPH_STEP = 1.45  # a line step this many times the usual one starts a paragraph
 _SIZE_CHANGE = 1.5  # glyph-box height ratio between two lines that starts a paragraph
+_MIN_GUTTER = 6.0  # points: the narrowest gap between two columns
 _FULL_LINE = 0.8  # a line at least this share of the usual width is a full line
 _SHORT_LINE = 0.6  # an unpunctuated line this much shorter ends a paragraph (a heading)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
@@ -210,18 +211,70 @@ def _read_pages(document) -> tuple[list[list[_Line]], list[int]]:  # type: ignor
     return pages, scanned
 
 
+_TOKEN = re.compile(r"\r\n|[\r\n]|[^\s\x02\ufffe]+[\x02\ufffe]?|[\x02\ufffe]")
+
+
 def _page_lines(textpage) -> list[_Line]:  # type: ignore[no-untyped-def]
-    """The text runs of a page grouped into lines, top to bottom; runs left to right."""
+    """The text of a page as lines, top to bottom, each line's runs left to right.
+
+    PDFium's own text (its words and line breaks) is kept; the boxes of each
+    word's first and last characters place it, and a horizontal gap wider than
+    one and a half character heights splits a line into runs (columns, cells).
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    count = textpage.count_chars()
+    if count <= 0:
+        return []
+    text = textpage.get_text_range(0, count)
+    if len(text) != count:  # characters outside the BMP: one index, two UTF-16 units
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    box = pdfium_c.FPDFText_GetCharBox
+    raw = textpage.raw
     runs: list[_Line] = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        # Leave out the top quarter, where the descenders of the line above may reach; the
-        # bottom stays (full stops and commas sit on the baseline).
-        height = top - bottom
-        raw = textpage.get_text_bounded(left, bottom + height / 50, right, top - height / 4)
-        text = " ".join(raw.translate(_CLEAN).translate(_LIGATURES).split())
-        if text:
-            runs.append(_Line(unicodedata.normalize("NFC", text), left, right, top, bottom))
+    words: list[tuple[str, float, float, float, float]] = []  # text, x0, x1, baseline, top
+    tallest = 0.0
+
+    def flush() -> None:
+        if words:
+            line = " ".join(w[0] for w in words).translate(_CLEAN).translate(_LIGATURES)
+            bottoms = sorted(w[3] for w in words)
+            runs.append(
+                _Line(
+                    unicodedata.normalize("NFC", line),
+                    words[0][1],
+                    max(w[2] for w in words),
+                    max(w[4] for w in words),
+                    bottoms[len(bottoms) // 2],  # the baseline, descenders aside
+                )
+            )
+            words.clear()
+
+    for match in _TOKEN.finditer(text):
+        word = match.group(0)
+        if word[0] in "\r\n":
+            flush()
+            tallest = 0.0
+            continue
+        first, last = match.start(), match.end() - 1
+        box(raw, first, left, right, bottom, top)
+        x0, y0, y1 = left.value, bottom.value, top.value
+        if last != first:
+            box(raw, last, left, right, bottom, top)
+        x1, y0, y1 = right.value, max(y0, bottom.value), max(y1, top.value)
+        if words and (
+            x0 - words[-1][2] > 1.5 * tallest  # a wide gap: another column or cell
+            or x0 < words[-1][1] - tallest  # back to the left: PDFium joined a hyphenated line
+            or abs(y0 - words[-1][3]) > 0.6 * tallest  # another baseline
+        ):
+            flush()
+            tallest = 0.0
+        tallest = max(tallest, y1 - y0)
+        words.append((word, x0, x1, y0, y1))
+    flush()
     runs.sort(key=lambda r: (-r.middle, r.x0))
     rows: list[list[_Line]] = []
     for run in runs:
@@ -270,70 +323,98 @@ def _drop_running_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
             if PAGE_NUMBER.match(line.text)
             or (needed >= 2 and counts[_head_key(line.text)] >= needed)
         }
-        out.append([line for line in lines if id(line) not in drop])
+        kept = []
+        for line in lines:
+            if id(line) in drop:
+                continue
+            if len(line.parts) > 1 and id(line) in {id(m) for m in margins(lines)}:
+                # "Plan 2025 ........ 7": a page number beside other running text
+                parts = [r for r in line.parts if not PAGE_NUMBER.match(r.text)]
+                line = _merge(parts) if parts else line
+            kept.append(line)
+        out.append(kept)
     return out
 
 
 def _columns(lines: list[_Line], width: float) -> list[tuple[_Line, bool]]:
-    """Lines in reading order, each with True when it starts a new flow (column or band)."""
-    runs = [r for line in lines for r in line.parts or [line]]
-    gutter = _gutter(runs, width) if len(runs) >= 6 else None
-    if gutter is None:
-        return [(line, False) for line in lines]
-    g0, g1 = gutter
+    """Lines in reading order, each with True when it starts a new flow (column or band).
+
+    Consecutive lines that leave a common vertical gutter in the middle of the
+    page, with text on both sides, form a band read as two columns, left first.
+    """
     out: list[tuple[_Line, bool]] = []
-    left: list[_Line] = []
-    right: list[_Line] = []
-
-    def flush() -> None:
-        for column in (left, right):
-            out.extend((line, i == 0) for i, line in enumerate(column))
-        left.clear()
-        right.clear()
-
-    for line in lines:
-        parts = line.parts or [line]
-        if any(r.x0 < g0 and r.x1 > g1 for r in parts):
-            flush()
-            out.append((line, True))
+    after_band = False
+    for band, gutter in _bands(lines, width):
+        if gutter is None:
+            for line in band:
+                out.append((line, after_band))
+                after_band = False
             continue
-        west = [r for r in parts if r.x1 <= g1]
-        east = [r for r in parts if r.x1 > g1]
-        if west:
-            left.append(_merge(west))
-        if east:
-            right.append(_merge(east))
-    flush()
+        middle = (gutter[0] + gutter[1]) / 2
+        west = [
+            _merge(w) for w in ([r for r in line.parts if r.x1 <= middle] for line in band) if w
+        ]
+        east = [_merge(e) for e in ([r for r in line.parts if r.x1 > middle] for line in band) if e]
+        for column in (west, east):
+            out.extend((line, i == 0) for i, line in enumerate(column))
+        after_band = True
     return out
 
 
-def _gutter(runs: list[_Line], width: float) -> tuple[float, float] | None:
-    """The widest vertical strip in the middle of the page that (almost) no run crosses."""
-    size = int(width) + 2
-    diff = [0] * (size + 1)
-    for r in runs:
-        diff[max(0, int(r.x0))] += 1
-        diff[min(size, int(r.x1) + 1)] -= 1
-    tolerance = len(runs) // 10
-    best: tuple[int, int] | None = None
-    start: int | None = None
-    covered = 0
-    lo, hi = int(width * 0.3), int(width * 0.7)
-    for x in range(size):
-        covered += diff[x]
-        free = lo <= x <= hi and covered <= tolerance
-        if free and start is None:
-            start = x
-        if not free and start is not None:
-            if best is None or x - start > best[1] - best[0]:
-                best = (start, x)
-            start = None
-    if best is None or best[1] - best[0] < 6:
-        return None
-    g0, g1 = best
-    west = sum(1 for r in runs if r.x1 <= g0 + 1)
-    east = sum(1 for r in runs if r.x0 >= g1 - 1)
-    return (float(g0), float(g1)) if west >= 3 and east >= 3 else None
+def _free(line: _Line, lo: float, hi: float) -> list[tuple[float, float]]:
+    """The stretches of ``[lo, hi]`` that none of the line's runs covers."""
+    free: list[tuple[float, float]] = []
+    at = lo
+    for run in sorted(line.parts, key=lambda r: r.x0):
+        if run.x0 > at:
+            free.append((at, min(run.x0, hi)))
+        at = max(at, run.x1)
+        if at >= hi:
+            break
+    if at < hi:
+        free.append((at, hi))
+    return [(a, b) for a, b in free if b > a]
+
+
+def _bands(
+    lines: list[_Line], width: float
+) -> list[tuple[list[_Line], tuple[float, float] | None]]:
+    """The page's lines cut into bands; a band of two columns comes with its gutter."""
+    lo, hi = width * 0.3, width * 0.7
+    bands: list[tuple[list[_Line], tuple[float, float] | None]] = []
+    rows: list[_Line] = []
+    gutter: tuple[float, float] | None = None  # None: ``rows`` are plain lines
+
+    def close() -> None:
+        if rows:
+            two = gutter is not None and _two_sided(rows, gutter)
+            bands.append((list(rows), gutter if two else None))
+
+    for line in lines:
+        free = [(a, b) for a, b in _free(line, lo, hi) if b - a >= _MIN_GUTTER]
+        if gutter is not None:
+            shared = [(max(a, gutter[0]), min(b, gutter[1])) for a, b in free]
+            shared = [(a, b) for a, b in shared if b - a >= _MIN_GUTTER]
+            if shared:
+                rows.append(line)
+                gutter = max(shared, key=lambda g: g[1] - g[0])
+                continue
+        elif not free:
+            rows.append(line)
+            continue
+        close()
+        rows = [line]
+        gutter = max(free, key=lambda g: g[1] - g[0]) if free else None
+    close()
+    return bands
+
+
+def _two_sided(rows: list[_Line], gutter: tuple[float, float]) -> bool:
+    """Text on both sides of the gutter, on at least two lines each."""
+    middle = (gutter[0] + gutter[1]) / 2
+    west = sum(1 for line in rows if any(r.x1 <= middle for r in line.parts))
+    east = sum(1 for line in rows if any(r.x0 >= middle for r in line.parts))
+    return west >= 2 and east >= 2
 
 
 @dataclass
