@@ -246,11 +246,11 @@ def _binary_document(
     """The document of a PDF or Word file (text, metadata and, for PDF, page ranges)."""
     if suffix == ".pdf":
         pdf = pdf_to_text(data)
-        notes.extend(pdf.notes)
         text, title, author, date, pages = pdf.text, pdf.title, pdf.author, pdf.date, pdf.pages
         notes.append(
             ("extracted", f"PDF; text of {len(pages)} page{'s' * (len(pages) != 1)} extracted")
         )
+        notes.extend(pdf.notes)
     else:
         word = docx_to_text(data)
         text, title, author, date, pages = word.text, word.title, word.author, word.date, ()
