@@ -355,3 +355,28 @@ def test_api_build_gives_pages_in_sparql_and_in_the_html_evidence(tmp_path: Path
     commerce = next(n["id"] for n in data["nodes"] if "Commerce" in n["label"])
     issued = [e for e in data["edges"] if e["predicate"] == "issuedBy" and e["to"] == commerce]
     assert issued and all(ev["page"] == 2 for e in issued for ev in e["evidence"])
+
+
+def test_reading_is_the_same_in_any_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    plan_pdf(tmp_path / "plan.pdf")
+    write_docx(tmp_path / "brief.docx", [("heading", "Brief"), ("para", "The plan.")])
+    code = (
+        "import json, sys; from kg.read import iter_documents; "
+        "print(json.dumps([d.to_dict() for d in iter_documents([sys.argv[1]])]))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert [d["id"] for d in json.loads(outputs.pop())] == ["brief", "plan"]

@@ -28,8 +28,8 @@ Paragraphs are separated by blank lines. Pages are ranges of the text
 (``pages[n - 1]`` is page *n*, start and end offsets); a page without text
 has an empty range.
 
->>> PAGE_NUMBER.match("Page 3 of 12") is not None, PAGE_NUMBER.match("- iv -") is not None
-(True, True)
+>>> [bool(PAGE_NUMBER.match(t)) for t in ("Page 3 of 12", "- iv -", "17/40", "Civil", "Plan 3")]
+[True, True, True, False, False]
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ from kg.read.notes import Skip
 __all__ = ["PAGE_NUMBER", "PdfText", "pdf_to_text"]
 
 PAGE_NUMBER = re.compile(
-    r"^(?:page|p\.|pg\.?)?\s*[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*"
+    r"^(?:page|p\.|pg\.?)?\s*[-–—]?\s*"
+    r"(?:\d{1,4}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))\s*"
     r"(?:(?:of|/)\s*\d{1,4})?\s*[-–—]?$",
     re.IGNORECASE,
 )
