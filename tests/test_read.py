@@ -474,6 +474,17 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     )
 
 
+def test_jsonl_author_and_date_describe_the_document_like_pdf_metadata(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "One.", "author": " State  Council ", "date": "2025-03-14"}),
+        json.dumps({"id": "b", "text": "Two.", "date": "14 March 2025", "author": 3}),
+    ]
+    docs, [note] = one_file(tmp_path, "meta.jsonl", "\n".join(lines).encode())
+    assert [(d.author, d.date) for d in docs] == [("State Council", "2025-03-14"), ("", "")]
+    assert note.action == "repaired"
+    assert note.detail == "line 2: date '14 March 2025' is not YYYY-MM-DD; left out"
+
+
 def test_jsonl_with_only_bad_lines_is_skipped(tmp_path: Path) -> None:
     docs, notes = one_file(tmp_path, "bad.jsonl", b"nope\n" * 7)
     assert docs == []

@@ -34,6 +34,7 @@ has an empty range.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections import Counter
@@ -182,10 +183,10 @@ def pdf_date(value: str) -> str:
     match = re.match(r"^(?:D:)?(\d{4})(\d{2})(\d{2})", value.strip())
     if not match:
         return ""
-    year, month, day = (int(g) for g in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    try:
+        return datetime.date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:  # 31 February, month 13...
         return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _read_pages(document) -> tuple[list[list[_Line]], list[int]]:  # type: ignore[no-untyped-def]
