@@ -134,7 +134,8 @@ def pdf_to_text(data: bytes) -> PdfText:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
-        if getattr(err, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
+        code = getattr(err, "err_code", None)
+        if code == pdfium.raw.FPDF_ERR_PASSWORD or (code is None and "password" in str(err)):
             raise Skip(f"{ENCRYPTED}; skipped") from None
         if not complete:
             raise Skip("truncated PDF (it ends before its end-of-file marker); skipped") from None
