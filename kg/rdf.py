@@ -177,7 +177,14 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
             add(assertion, PROV.wasDerivedFrom, _span_iri(doc, "sentence", start, end))
             sentences.add((start, end))
 
-    quads += fact_quads(extraction, entity_iris, doc)
+    facts = fact_quads(extraction, entity_iris, doc)
+    quads += facts
+    if page_of is not None:  # a fact's page, like a mention's
+        quads += [
+            (node, KGO.page, Literal(page_of(int(begin))), doc)
+            for node, prop, begin, _ in facts
+            if prop == NIF.beginIndex and isinstance(begin, Literal)
+        ]
     sentences |= fact_sentences(extraction)
     text = document.text
     for start, end in sorted(sentences):

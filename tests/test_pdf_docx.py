@@ -341,6 +341,10 @@ def test_api_build_gives_pages_in_sparql_and_in_the_html_evidence(tmp_path: Path
     assert [tuple(str(v) for v in r) for r in meta] == [
         ("National Plan for Elderly Care", "State Council", "2025-03-14", "3")
     ]
+    facts = graph.query(
+        "SELECT ?text ?page WHERE { ?f a kgo:Fact ; nif:anchorOf ?text ; kgo:page ?page }"
+    )
+    assert ("2030", 2) in {(str(r.text), int(r.page)) for r in facts}
     assert graph.validate().conforms
     page = tmp_path / "v.html"
     graph.write_html(page)

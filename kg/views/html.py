@@ -87,10 +87,16 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
     return out, max(0, len(items) - MAX_EVIDENCE)
 
 
-def _facts(items: Any) -> list[dict[str, str]]:
+def _facts(items: Any) -> list[dict[str, Any]]:
     """A node's figures, dates and statements for its panel (as many as evidence sentences)."""
     keys = ("type", "text", "value", "unit", "role", "document")
-    return [{k: str(f.get(k, "")) for k in keys} for f in list(items or ())[:MAX_EVIDENCE]]
+    out: list[dict[str, Any]] = []
+    for f in list(items or ())[:MAX_EVIDENCE]:
+        row: dict[str, Any] = {k: str(f.get(k, "")) for k in keys}
+        if isinstance(f.get("page"), int) and not isinstance(f["page"], bool):
+            row["page"] = f["page"]
+        out.append(row)
+    return out
 
 
 def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]:

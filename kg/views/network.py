@@ -41,7 +41,7 @@ SELECT ?s ?p ?o ?doc ?rule ?sentence ?page WHERE {
 """
 
 _FACTS = """
-SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin WHERE {
+SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin ?page WHERE {
   { ?f kgo:about ?e . } UNION { ?f prov:wasAttributedTo ?e ; a kgo:Statement . }
   ?f a kgo:Fact ; a ?kind ; nif:anchorOf ?text ; nif:referenceContext ?doc ; nif:beginIndex ?begin .
   FILTER (?kind IN (kgo:Amount, kgo:Percentage, kgo:DateFact, kgo:Statement))
@@ -49,6 +49,7 @@ SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin WHERE {
   OPTIONAL { ?f dcterms:date ?date }
   OPTIONAL { ?f schema:currency ?unit }
   OPTIONAL { ?f kgo:dateRole ?role }
+  OPTIONAL { ?f kgo:page ?page }
 }
 """
 _FACT_KINDS = {
@@ -63,19 +64,20 @@ def _facts(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
     """Node → its figures, dates and statements (said by it or about it), in text order."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in run_query(ds, _FACTS):
-        node, kind, text, number, date, unit, role, doc, begin = row  # type: ignore[misc]
+        node, kind, text, number, date, unit, role, doc, begin, page = row  # type: ignore[misc]
         value = number if number is not None else date
-        out[str(node)].append(
-            {
-                "type": _FACT_KINDS.get(str(kind).rsplit("#", 1)[-1], "Fact"),
-                "text": str(text),
-                "value": "" if value is None else str(value),
-                "unit": "" if unit is None else str(unit),
-                "role": "" if role is None else str(role),
-                "document": _doc_id(str(doc)),
-                "begin": int(begin),
-            }
-        )
+        item: dict[str, Any] = {
+            "type": _FACT_KINDS.get(str(kind).rsplit("#", 1)[-1], "Fact"),
+            "text": str(text),
+            "value": "" if value is None else str(value),
+            "unit": "" if unit is None else str(unit),
+            "role": "" if role is None else str(role),
+            "document": _doc_id(str(doc)),
+            "begin": int(begin),
+        }
+        if page is not None:
+            item["page"] = int(page)
+        out[str(node)].append(item)
     for items in out.values():
         items.sort(key=lambda f: (f["document"], f["begin"], f["type"], f["value"]))
     return out

@@ -190,14 +190,19 @@
     return span;
   }
 
+  // "plan, p. 14" for a PDF source, the document id alone otherwise
+  function docAndPage(item) {
+    var where = String(item.document);
+    if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
+    return where;
+  }
+
   function evidenceList(items, more) {
     var ol = el("ol", null, "kg-evidence");
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      var where = String(ev.document);
-      if (typeof ev.page === "number") where += ", p.\u00a0" + ev.page;
-      li.appendChild(el("span", where, "kg-doc"));
+      li.appendChild(el("span", docAndPage(ev), "kg-doc"));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
@@ -217,7 +222,7 @@
       }
       li.appendChild(el("strong", head));
       li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d "));
-      li.appendChild(el("span", f.document, "kg-doc"));
+      li.appendChild(el("span", docAndPage(f), "kg-doc"));
       ul.appendChild(li);
     });
     return ul;
