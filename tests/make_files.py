@@ -35,6 +35,7 @@ class Page:
     left: Sequence[Sequence[str]]
     right: Sequence[Sequence[str]] = field(default_factory=tuple)
     interleave: bool = False
+    top: float = 25.0  # mm from the top of the page to the first line
 
 
 def write_pdf(
@@ -78,17 +79,17 @@ def write_pdf(
             if text:
                 pdf.text(20, y, text.format(n=n, total=len(pages)))
         if not page.right:
-            _column(pdf, page.left, 20, 25, step)
+            _column(pdf, page.left, 20, page.top, step)
         elif page.interleave:
-            left = _placed(page.left, 20, 25, step)
-            right = _placed(page.right, 110, 25, step)
+            left = _placed(page.left, 20, page.top, step)
+            right = _placed(page.right, 110, page.top, step)
             for i in range(max(len(left), len(right))):
                 for placed in (left, right):
                     if i < len(placed):
                         pdf.text(*placed[i])
         else:
-            _column(pdf, page.left, 20, 25, step)
-            _column(pdf, page.right, 110, 25, step)
+            _column(pdf, page.left, 20, page.top, step)
+            _column(pdf, page.right, 110, page.top, step)
     if password is not None:
         pdf.set_encryption(owner_password=password + "-owner", user_password=password)
     pdf.output(str(path))

@@ -72,6 +72,17 @@ def test_pdf_drops_running_heads_repairs_hyphens_and_records_pages(tmp_path: Pat
     assert [n.action for n in notes] == ["extracted"]
 
 
+def test_title_page_keeps_a_title_that_is_also_the_running_header(tmp_path: Path) -> None:
+    header = "National Plan for Elderly Care 2025"
+    title = Page([[header], ["Beijing, March 2025"]], top=120)
+    path = write_pdf(
+        tmp_path / "t.pdf", [title, Page(BODY), Page(PAGE_2), Page(PAGE_3)], header=header
+    )
+    [doc], _ = read(path)
+    assert doc.text.startswith(f"{header}.\n\nBeijing, March 2025.\n\nThe State Council approved")
+    assert doc.text.count(header) == 1
+
+
 def test_pdf_metadata_goes_on_the_document(tmp_path: Path) -> None:
     [doc], _ = read(plan_pdf(tmp_path / "plan.pdf"))
     assert (doc.id, doc.source) == ("plan", "plan.pdf")

@@ -8,9 +8,10 @@ layout is ours, so that it is the same on every machine:
   (left, then right; a line across the gutter, such as a title, ends a band
   of columns and is read in its place).
 - **Running headers, footers and page numbers** are dropped: the top two and
-  bottom two lines of a page when they are a page number ("7", "Page 7 of
-  20", "- vii -"), or when the same line, digits aside, stands at the top or
-  bottom of at least three pages (of every page in a shorter document).
+  bottom two lines of a page, if they stand in its top or bottom fifth, when
+  they are a page number ("7", "Page 7 of 20", "- vii -"), or when the same
+  line, digits aside, stands there on at least three pages (on every page of
+  a shorter document).
 - **Lines become paragraphs**: a line joins the one before with a space
   unless a wider gap, a change of font size or a short unpunctuated line
   (a heading) ends the paragraph. A paragraph that goes on over a column or
@@ -56,6 +57,7 @@ NO_TEXT_LAYER = "no text layer; run OCR first, e.g. ocrmypdf"
 ENCRYPTED = "password protected; kg cannot read it"
 
 _MARGIN_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
+_MARGIN_ZONE = 0.2  # ... if they stand in the top or bottom fifth of the page
 _REPEAT_PAGES = 3  # pages a running head must stand on (every page in shorter documents)
 _PARAGRAPH_STEP = 1.45  # a line step this many times the usual one starts a paragraph
 _SIZE_CHANGE = 1.5  # glyph-box height ratio between two lines that starts a paragraph
@@ -104,6 +106,7 @@ class _Line:
     top: float
     bottom: float
     parts: list[_Line] = field(default_factory=list)  # the runs of a merged line
+    margin: bool = False  # in the top or bottom fifth of the page
 
     @property
     def height(self) -> float:
@@ -191,7 +194,11 @@ def pdf_date(value: str) -> str:
 
 
 def _read_pages(document) -> tuple[list[list[_Line]], list[int]]:  # type: ignore[no-untyped-def]
-    """Every page's lines (top to bottom, unordered columns) and the pages that are images only."""
+    """Every page's lines (top to bottom, unordered columns) and the pages that are images only.
+
+    A line in the top or bottom fifth of its page is marked ``margin`` (it may
+    be a running head).
+    """
     import pypdfium2.raw as pdfium_c
 
     pages: list[list[_Line]] = []
@@ -204,6 +211,10 @@ def _read_pages(document) -> tuple[list[list[_Line]], list[int]]:  # type: ignor
                 lines = _page_lines(textpage)
             finally:
                 textpage.close()
+            _, bottom, _, top = page.get_bbox()
+            zone = (top - bottom) * _MARGIN_ZONE
+            for line in lines:
+                line.margin = line.bottom >= top - zone or line.top <= bottom + zone
             if not lines and any(
                 page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)
             ):
@@ -309,9 +320,8 @@ def _drop_running_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Pages without their page numbers and repeated headers and footers."""
 
     def margins(lines: list[_Line]) -> list[_Line]:
-        if len(lines) <= 2 * _MARGIN_LINES:
-            return lines
-        return lines[:_MARGIN_LINES] + lines[-_MARGIN_LINES:]
+        ends = lines if len(lines) <= 2 * _MARGIN_LINES else lines[:2] + lines[-2:]
+        return [line for line in ends if line.margin]
 
     counts: Counter[str] = Counter()
     for lines in pages:
@@ -434,20 +444,33 @@ def _usual_width(lines: list[_Line]) -> float:
     return widths[(len(widths) * 3) // 4] if widths else 0.0
 
 
-def _page_blocks(lines: list[_Line], hyphenated: set[str]) -> tuple[list[_Block], _Line | None]:
-    """A page's paragraphs, and its first line in reading order."""
+def _reading_order(lines: list[_Line]) -> list[tuple[_Line, bool]]:
+    """A page's lines in reading order (see :func:`_columns`)."""
     if not lines:
-        return [], None
-    width = max(line.x1 for line in lines) + min(line.x0 for line in lines)
-    ordered = _columns(lines, width)
-    steps = [
+        return []
+    return _columns(lines, max(line.x1 for line in lines) + min(line.x0 for line in lines))
+
+
+def _steps(ordered: list[tuple[_Line, bool]]) -> list[float]:
+    """The vertical steps between consecutive lines of one flow."""
+    return [
         prev.middle - cur.middle
         for (prev, _), (cur, new_flow) in zip(ordered, ordered[1:])
         if not new_flow and prev.middle > cur.middle
     ]
-    # The usual line step: the lower quartile, as paragraph gaps only ever add to it.
-    step = sorted(steps)[len(steps) // 4] if steps else 0.0
-    usual = _usual_width(lines)
+
+
+def _page_blocks(
+    ordered: list[tuple[_Line, bool]], hyphenated: set[str], step: float
+) -> tuple[list[_Block], _Line | None]:
+    """A page's paragraphs, and its first line in reading order.
+
+    ``step`` is the usual line step (the page's, or the document's on a page of
+    few lines): a wider one starts a paragraph.
+    """
+    if not ordered:
+        return [], None
+    usual = _usual_width([line for line, _ in ordered])
     blocks: list[_Block] = []
     for line, new_flow in ordered:
         if not blocks:
@@ -508,8 +531,14 @@ def _assemble(pages: list[list[_Line]]) -> tuple[str, tuple[tuple[int, int], ...
     ranges: list[tuple[int, int]] = []
     last: _Block | None = None  # the paragraph in hand, not yet written
     usual_before = 0.0
-    for lines in pages:
-        blocks, first_line = _page_blocks(lines, hyphenated)
+    orders = [_reading_order(lines) for lines in pages]
+    steps = sorted(step for ordered in orders for step in _steps(ordered))
+    # The usual line step: the lower quartile, as paragraph gaps only ever add to it.
+    step = steps[len(steps) // 4] if steps else 0.0
+    for lines, ordered in zip(pages, orders):
+        own = sorted(_steps(ordered))  # a page of its own type size keeps its own step
+        page_step = own[len(own) // 4] if len(own) >= 5 else step
+        blocks, first_line = _page_blocks(ordered, hyphenated, page_step)
         if first_line is None:
             at = length + len(last.text) if last else length
             ranges.append((at, at))
