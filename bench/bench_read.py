@@ -235,7 +235,7 @@ def quality(
     flat = " ".join(text.split())
     left = sum(flat.count(h) for h in heads) + len(re.findall(r"Page \d+ of \d+", flat))
     # a line-end break left as it was: "develop- ment", or PDFium's marker "develop\ufffement"
-    broken = len(re.findall(r"[A-Za-z](?:- |[\ufffe\x02\xad] ?)[a-z]", flat))
+    broken = len(re.findall(r"[A-Za-z](?:[-\u2010] |[\ufffe\x02\xad] ?)[a-z]", flat))
     return {"order": order, "heads": left, "broken": broken, "words": len(hyphenated)}
 
 

@@ -71,8 +71,10 @@ _HYPHENATED = re.compile(r"\b\w+-\w+\b")
 _LIGATURES = str.maketrans(
     {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 )
-# PDFium marks a hyphen it found at a line end as U+0002 or U+FFFE.
-_CLEAN = str.maketrans({"\x02": "-", "\ufffe": "-", "\x00": None, "\xad": "-"})
+# PDFium marks a hyphen it found at a line end as U+0002 or U+FFFE; U+2010/2011 are hyphens too.
+_CLEAN = str.maketrans(
+    {"\x02": "-", "\ufffe": "-", "\x00": None, "\xad": "-", "\u2010": "-", "\u2011": "-"}
+)
 
 
 @dataclass(frozen=True)
@@ -275,10 +277,26 @@ def _page_lines(textpage) -> list[_Line]:  # type: ignore[no-untyped-def]
             continue
         first, last = match.start(), match.end() - 1
         box(raw, first, left, right, bottom, top)
-        x0, y0, y1 = left.value, bottom.value, top.value
+        x0, y1, low_first = left.value, top.value, bottom.value
+        low_last = low_first
         if last != first:
             box(raw, last, left, right, bottom, top)
-        x1, y0, y1 = right.value, max(y0, bottom.value), max(y1, top.value)
+            low_last = bottom.value
+        x1, y1 = right.value, max(y1, top.value)
+        # The baseline from the first and last letter or digit: a quote mark or an asterisk
+        # sits higher, so it must not count; of a descender and a letter, the higher one.
+        alnum = [i for i, ch in enumerate(word) if ch.isalnum()]
+        if not alnum:
+            y0 = words[-1][3] if words else low_first
+        else:
+            lows = []
+            for i, known in ((alnum[0], 0), (alnum[-1], len(word) - 1)):
+                if i == known:
+                    lows.append(low_first if i == 0 else low_last)
+                else:
+                    box(raw, first + i, left, right, bottom, top)
+                    lows.append(bottom.value)
+            y0 = max(lows)
         if words and (
             x0 - words[-1][2] > 1.5 * tallest  # a wide gap: another column or cell
             or x0 < words[-1][1] - tallest  # back to the left: PDFium joined a hyphenated line
