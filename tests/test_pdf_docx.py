@@ -83,6 +83,12 @@ def test_title_page_keeps_a_title_that_is_also_the_running_header(tmp_path: Path
     assert doc.text.count(header) == 1
 
 
+def test_quoted_words_stay_in_their_line(tmp_path: Path) -> None:
+    line = 'Ten years after the State Council unveiled "Made in China 2025", the "plan" goes on.'
+    [doc], _ = read(write_pdf(tmp_path / "q.pdf", [Page([[line, "'Quoted' lines *too*."]])]))
+    assert doc.text == f"{line} 'Quoted' lines *too*."
+
+
 def test_pdf_metadata_goes_on_the_document(tmp_path: Path) -> None:
     [doc], _ = read(plan_pdf(tmp_path / "plan.pdf"))
     assert (doc.id, doc.source) == ("plan", "plan.pdf")
