@@ -83,6 +83,17 @@ def test_title_page_keeps_a_title_that_is_also_the_running_header(tmp_path: Path
     assert doc.text.count(header) == 1
 
 
+def test_a_body_line_repeated_at_the_top_of_pages_is_not_a_running_head(tmp_path: Path) -> None:
+    para = [
+        "The Ministry of Finance issued the budget for the year on Monday in Beijing,",
+        "and the",
+    ]
+    pages = [Page([para, [f"plan number {n} was approved."]]) for n in range(4)]
+    [doc], _ = read(write_pdf(tmp_path / "r.pdf", pages, header="Budget", footer="{n}"))
+    assert doc.text.count("The Ministry of Finance issued the budget") == 4
+    assert "Budget" not in doc.text.replace("budget", "")
+
+
 def test_quoted_words_stay_in_their_line(tmp_path: Path) -> None:
     line = 'Ten years after the State Council unveiled "Made in China 2025", the "plan" goes on.'
     [doc], _ = read(write_pdf(tmp_path / "q.pdf", [Page([[line, "'Quoted' lines *too*."]])]))

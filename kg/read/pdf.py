@@ -7,11 +7,11 @@ layout is ours, so that it is the same on every machine:
   runs leave a vertical gutter in its middle third is read as two columns
   (left, then right; a line across the gutter, such as a title, ends a band
   of columns and is read in its place).
-- **Running headers, footers and page numbers** are dropped: the top two and
-  bottom two lines of a page, if they stand in its top or bottom fifth, when
-  they are a page number ("7", "Page 7 of 20", "- vii -"), or when the same
-  line, digits aside, stands there on at least three pages (on every page of
-  a shorter document).
+- **Running headers, footers and page numbers** are dropped: the one or two
+  lines at the top or bottom of a page that a wider gap or a smaller type
+  sets apart from the body, in the top or bottom fifth of the page, when they are a page number
+  ("7", "Page 7 of 20", "- vii -"), or when the same line, digits aside,
+  stands there on at least three pages (on every page of a shorter document).
 - **Lines become paragraphs**: a line joins the one before with a space
   unless a wider gap, a change of font size or a short unpunctuated line
   (a heading) ends the paragraph. A paragraph that goes on over a column or
@@ -58,6 +58,7 @@ ENCRYPTED = "password protected; kg cannot read it"
 
 _MARGIN_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
 _MARGIN_ZONE = 0.2  # ... if they stand in the top or bottom fifth of the page
+_SET_APART = 1.3  # ... and a gap this many line steps wide parts them from the body
 _REPEAT_PAGES = 3  # pages a running head must stand on (every page in shorter documents)
 _PARAGRAPH_STEP = 1.45  # a line step this many times the usual one starts a paragraph
 _SIZE_CHANGE = 1.5  # glyph-box height ratio between two lines that starts a paragraph
@@ -337,8 +338,33 @@ def _head_key(text: str) -> str:
 def _drop_running_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Pages without their page numbers and repeated headers and footers."""
 
+    gaps = sorted(
+        a.middle - b.middle
+        for lines in pages
+        for a, b in zip(lines, lines[1:])
+        if a.middle > b.middle
+    )
+    step = gaps[len(gaps) // 4] if gaps else 0.0
+
+    def apart(head: _Line, body: _Line) -> bool:
+        """Is a wider gap or a smaller type between a running-head line and the body?"""
+        return (
+            abs(head.middle - body.middle) > _SET_APART * step or head.height < 0.85 * body.height
+        )
+
     def margins(lines: list[_Line]) -> list[_Line]:
-        ends = lines if len(lines) <= 2 * _MARGIN_LINES else lines[:2] + lines[-2:]
+        """The lines set apart at the top and bottom: at most two on each side."""
+        if len(lines) <= 1:
+            return [line for line in lines if line.margin]
+        ends: list[_Line] = []
+        for k in range(1, min(_MARGIN_LINES, len(lines) - 1) + 1):
+            if apart(lines[k - 1], lines[k]):
+                ends += lines[:k]
+                break
+        for k in range(1, min(_MARGIN_LINES, len(lines) - 1) + 1):
+            if apart(lines[-k], lines[-k - 1]):
+                ends += [line for line in lines[-k:] if line not in ends]
+                break
         return [line for line in ends if line.margin]
 
     counts: Counter[str] = Counter()
