@@ -126,6 +126,13 @@ def test_two_column_page_reads_the_left_column_first(tmp_path: Path, interleave:
     assert titled.text.startswith("Two views on credit")
 
 
+def test_longer_left_column_is_read_before_the_right_one(tmp_path: Path) -> None:
+    left = [["The Ministry of Finance set up a fund", "for small firms in rural areas."]] * 4
+    right = [["The central bank cut the reserve", "requirement ratio for lenders."]]
+    [doc], _ = read(write_pdf(tmp_path / "cols.pdf", [Page(left, right)]))
+    assert doc.text.rindex("Ministry of Finance") < doc.text.index("central bank")
+
+
 def test_paragraphs_are_separated_and_headings_end_a_sentence(tmp_path: Path) -> None:
     page = Page([["1. Overview"], ["The State Council approved the plan."]])
     [doc], _ = read(write_pdf(tmp_path / "h.pdf", [page]))
