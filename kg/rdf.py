@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import unicodedata
 from collections import defaultdict
@@ -211,7 +212,8 @@ def _pages(add, doc: URIRef, document: Document) -> Callable[[int], int] | None:
         add(node, NIF.beginIndex, _offset(start))
         add(node, NIF.endIndex, _offset(end))
         add(node, NIF.referenceContext, doc)
-    return lambda offset: document.page_of(offset) or 1
+    starts = [start for start, _ in document.pages]
+    return lambda offset: max(1, bisect.bisect_right(starts, offset))  # as Document.page_of
 
 
 _SCHEMA_JOB_TITLE = URIRef("https://schema.org/jobTitle")
