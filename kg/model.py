@@ -54,6 +54,8 @@ class Document:
         date: The date the file gives (ISO 8601 ``YYYY-MM-DD``), or "".
         pages: For paged sources (PDF), the ``(start, end)`` offsets of each
             page's text, page 1 first; empty for other documents.
+        page_labels: The printed page numbers the PDF defines ("iv", "14"), one
+            per page; empty when it defines none.
 
     >>> Document(id="a", text="x").content_hash[:7]
     'sha256:'
@@ -68,6 +70,7 @@ class Document:
     author: str = ""
     date: str = ""
     pages: tuple[tuple[int, int], ...] = ()
+    page_labels: tuple[str, ...] = ()
 
     def page_of(self, offset: int) -> int | None:
         """The number (from 1) of the page that holds character ``offset``, or None if unpaged.
@@ -91,7 +94,8 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         pages = tuple((int(start), int(end)) for start, end in data.get("pages", ()))
-        return cls(**{**data, "pages": pages})
+        labels = tuple(str(label) for label in data.get("page_labels", ()))
+        return cls(**{**data, "pages": pages, "page_labels": labels})
 
 
 @dataclass(frozen=True)

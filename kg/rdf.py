@@ -212,6 +212,8 @@ def _pages(add, doc: URIRef, document: Document) -> Callable[[int], int] | None:
         add(node, NIF.beginIndex, _offset(start))
         add(node, NIF.endIndex, _offset(end))
         add(node, NIF.referenceContext, doc)
+        if document.page_labels:
+            add(node, KGO.pageLabel, Literal(document.page_labels[number - 1]))
     starts = [start for start, _ in document.pages]
     return lambda offset: max(1, bisect.bisect_right(starts, offset))  # as Document.page_of
 

@@ -72,6 +72,7 @@ class KGO(DefinedNamespace):
     kgVersion: URIRef
     locatedIn: URIRef
     page: URIRef
+    pageLabel: URIRef
     pipeline: URIRef
     rule: URIRef
     subjectRule: URIRef

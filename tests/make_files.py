@@ -49,12 +49,14 @@ def write_pdf(
     password: str | None = None,
     date: datetime | None = FIXED_DATE,
     font_size: float = 10,
+    first_label: int | None = None,
 ) -> Path:
     """Write a PDF of ``pages``; ``header``/``footer`` are drawn on every page.
 
     ``{n}`` and ``{total}`` in the header or footer are the page number and
     count. A ``password`` encrypts the file (RC4, a user password is needed to
-    open it). A page with no lines has no text at all (a frame is drawn instead,
+    open it). ``first_label`` makes the pages' labels (the numbers a viewer
+    shows) start there, as in an excerpt. A page with no lines has no text at all (a frame is drawn instead,
     like a scan without a text layer).
     """
     from fpdf import FPDF
@@ -72,6 +74,8 @@ def write_pdf(
     step = font_size * 0.5  # line height in mm
     for n, page in enumerate(pages, start=1):
         pdf.add_page()
+        if n == 1 and first_label is not None:
+            pdf.set_page_label("D", label_start=first_label)
         if not page.left and not page.right:
             pdf.rect(20, 20, 170, 257)
             continue

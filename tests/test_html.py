@@ -425,7 +425,7 @@ def test_clicking_a_node_shows_its_evidence_with_the_mention_marked(open_view, p
 def test_evidence_from_a_pdf_shows_its_page(open_view):
     g = nx.MultiDiGraph()
     sentence = "The Harbour Ministry issued the Coastal Freight Plan."
-    plan = {**_ev("plan", sentence, "Coastal Freight Plan"), "page": 14}
+    plan = {**_ev("plan", sentence, "Coastal Freight Plan"), "page": 14, "page_label": "xiv"}
     _entity(g, "policy/cfp", "Coastal Freight Plan", "Policy", evidence=[plan])
     _entity(
         g,
@@ -439,7 +439,8 @@ def test_evidence_from_a_pdf_shows_its_page(open_view):
     view = open_view(g)
     view.js("id => kgView.select(id)", view.node_id("Coastal Freight Plan"))
     panel = view.page.locator("#kg-panel")
-    assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "plan, p.\u00a014"
+    # the printed page label when the PDF has one, else the page's number
+    assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "plan, p.\u00a0xiv"
     panel.get_by_role("button", name="issuedBy").click()
     assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "plan, p.\u00a014"
     view.js("id => kgView.select(id)", view.node_id("Harbour Ministry"))

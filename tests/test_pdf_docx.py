@@ -47,6 +47,7 @@ def plan_pdf(path: Path) -> Path:
         footer="Page {n} of {total}",
         title="National Plan for Elderly Care",
         author="State Council",
+        first_label=12,  # an excerpt: its pages are printed 12, 13, 14
     )
 
 
@@ -103,6 +104,7 @@ def test_quoted_words_stay_in_their_line(tmp_path: Path) -> None:
 def test_pdf_metadata_goes_on_the_document(tmp_path: Path) -> None:
     [doc], _ = read(plan_pdf(tmp_path / "plan.pdf"))
     assert (doc.id, doc.source) == ("plan", "plan.pdf")
+    assert doc.page_labels == ("12", "13", "14")
     assert (doc.title, doc.author, doc.date) == (
         "National Plan for Elderly Care",
         "State Council",
@@ -267,9 +269,16 @@ def test_bad_docx_gets_one_clear_note(tmp_path: Path, data: bytes, says: str) ->
 # ---------------------------------------------------------------- records and RDF
 
 
+def test_pdf_without_page_labels_or_with_plain_ones_has_none(tmp_path: Path) -> None:
+    for name, first in (("none.pdf", None), ("plain.pdf", 1)):
+        [doc], _ = read(write_pdf(tmp_path / name, [Page(BODY), Page(PAGE_2)], first_label=first))
+        assert doc.page_labels == ()
+
+
 def test_document_with_pages_round_trips_through_json() -> None:
+    pages = ((0, 4), (5, 9))
     doc = Document(
-        "d", "One. Two.", title="T", author="A", date="2025-01-02", pages=((0, 4), (5, 9))
+        "d", "One. Two.", author="A", date="2025-01-02", pages=pages, page_labels=("iv", "v")
     )
     assert Document.from_dict(json.loads(json.dumps(doc.to_dict()))) == doc
     assert Document("d", "x").page_of(0) is None
@@ -277,7 +286,10 @@ def test_document_with_pages_round_trips_through_json() -> None:
 
 def test_pages_and_metadata_are_in_the_rdf() -> None:
     text = "Li Keqiang spoke.\n\nThe State Council met."
-    doc = Document("p", text, author="State Council", date="2025-03-14", pages=((0, 17), (19, 41)))
+    pages, labels = ((0, 17), (19, 41)), ("7", "8")
+    doc = Document(
+        "p", text, author="State Council", date="2025-03-14", pages=pages, page_labels=labels
+    )
     li = Mention("m1", "Person", "Li Keqiang", 0, 10, 0, 17, "ner.PERSON")
     sc = Mention("m2", "Organization", "State Council", 23, 36, 19, 41, "ner.ORG")
     x = Extraction(
@@ -300,6 +312,7 @@ def test_pages_and_metadata_are_in_the_rdf() -> None:
         (NIF.beginIndex, Literal(19)),
         (NIF.endIndex, Literal(41)),
         (NIF.referenceContext, iri),
+        (KGO.pageLabel, Literal("8")),
     }
     assert (URIRef(f"{iri}#char=23,36"), KGO.page, Literal(2)) in triples
     assert (URIRef(f"{iri}#sentence=0,41"), KGO.page, Literal(1)) in triples
@@ -385,7 +398,8 @@ def test_api_build_gives_pages_in_sparql_and_in_the_html_evidence(tmp_path: Path
         ).group(1)
     )
     premier = next(n for n in data["nodes"] if n["label"] == "Li Keqiang")
-    assert {(e["document"], e["page"]) for e in premier["evidence"]} == {("plan", 3)}
+    where = {(e["document"], e["page"], e["page_label"]) for e in premier["evidence"]}
+    assert where == {("plan", 3, "14")}  # the third page, printed 14
     assert all(isinstance(ev["page"], int) for e in data["edges"] for ev in e["evidence"])
     commerce = next(n["id"] for n in data["nodes"] if "Commerce" in n["label"])
     issued = [e for e in data["edges"] if e["predicate"] == "issuedBy" and e["to"] == commerce]

@@ -247,6 +247,7 @@ def _binary_document(
     if suffix == ".pdf":
         pdf = pdf_to_text(data)
         text, title, author, date, pages = pdf.text, pdf.title, pdf.author, pdf.date, pdf.pages
+        labels = pdf.labels
         notes.append(
             ("extracted", f"PDF; text of {len(pages)} page{'s' * (len(pages) != 1)} extracted")
         )
@@ -254,6 +255,7 @@ def _binary_document(
     else:
         word = docx_to_text(data)
         text, title, author, date, pages = word.text, word.title, word.author, word.date, ()
+        labels = ()
         notes.append(("extracted", "Word file; text extracted"))
     if not text.strip():
         raise Skip("no text; skipped")
@@ -269,6 +271,7 @@ def _binary_document(
         author=author,
         date=date,
         pages=pages,
+        page_labels=labels,
     )
 
 

@@ -85,6 +85,8 @@ class PdfText:
     Attributes:
         text: The text, paragraphs separated by blank lines, NFC-normalised.
         pages: ``(start, end)`` offsets of each page's text in ``text``, page 1 first.
+        labels: The page labels the PDF defines (what a viewer shows: "iv", "14"),
+            one per page; empty when it defines none, or only "1", "2"...
         title: The document information's title ("" if none).
         author: Its author ("" if none).
         date: Its creation date as ISO 8601 ``YYYY-MM-DD`` ("" if none or unreadable).
@@ -93,6 +95,7 @@ class PdfText:
 
     text: str
     pages: tuple[tuple[int, int], ...]
+    labels: tuple[str, ...] = ()
     title: str = ""
     author: str = ""
     date: str = ""
@@ -149,6 +152,7 @@ def pdf_to_text(data: bytes) -> PdfText:
     try:
         info = document.get_metadata_dict()
         pages, scanned = _read_pages(document)
+        labels = tuple(_clean_info(document.get_page_label(n)) for n in range(len(document)))
     finally:
         document.close()
     notes: list[tuple[str, str]] = []
@@ -162,9 +166,12 @@ def pdf_to_text(data: bytes) -> PdfText:
         listed = ", ".join(str(n) for n in scanned[:10]) + (", ..." if len(scanned) > 10 else "")
         notes.append(("partial", f"page{'s' * (len(scanned) > 1)} {listed}: {NO_TEXT_LAYER}"))
     text, ranges = _assemble(_drop_running_heads(pages))
+    if labels == tuple(str(n) for n in range(1, len(labels) + 1)) or not any(labels):
+        labels = ()
     return PdfText(
         text=text,
         pages=ranges,
+        labels=labels,
         title=_clean_info(info.get("Title", "")),
         author=_clean_info(info.get("Author", "")),
         date=pdf_date(info.get("CreationDate", "")),

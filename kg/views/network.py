@@ -52,6 +52,10 @@ SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin ?page WHERE {
   OPTIONAL { ?f kgo:page ?page }
 }
 """
+_PAGE_LABELS = """
+SELECT ?doc ?n ?label WHERE { ?p a kgo:Page ; kgo:page ?n ; nif:referenceContext ?doc ; kgo:pageLabel ?label }
+"""
+
 _FACT_KINDS = {
     "Amount": "Amount",
     "Percentage": "Percent",
@@ -60,7 +64,25 @@ _FACT_KINDS = {
 }
 
 
-def _facts(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
+PageLabels = dict[tuple[str, int], str]
+
+
+def _page_labels(ds: Dataset) -> PageLabels:
+    """(document IRI, page number) → the page's printed label, for PDFs that define labels."""
+    rows: Any = run_query(ds, _PAGE_LABELS)
+    return {(str(d), int(n)): str(label) for d, n, label in rows}
+
+
+def _where(doc: str, page: Any, labels: PageLabels) -> dict[str, Any]:
+    """``{"page": n}`` (and ``"page_label"`` when the PDF prints another one) or ``{}``."""
+    if page is None:
+        return {}
+    n = int(page)
+    label = labels.get((doc, n))
+    return {"page": n, "page_label": label} if label else {"page": n}
+
+
+def _facts(ds: Dataset, page_labels: PageLabels) -> dict[str, list[dict[str, Any]]]:
     """Node → its figures, dates and statements (said by it or about it), in text order."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in run_query(ds, _FACTS):
@@ -74,9 +96,8 @@ def _facts(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
             "role": "" if role is None else str(role),
             "document": _doc_id(str(doc)),
             "begin": int(begin),
+            **_where(str(doc), page, page_labels),
         }
-        if page is not None:
-            item["page"] = int(page)
         out[str(node)].append(item)
     for items in out.values():
         items.sort(key=lambda f: (f["document"], f["begin"], f["type"], f["value"]))
@@ -101,6 +122,7 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         aliases[str(row[0])].add(str(row[1]))  # type: ignore[index]
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     documents: dict[str, set[str]] = defaultdict(set)
+    page_labels = _page_labels(ds)
     for row in run_query(ds, _MENTIONS):
         node, doc, begin, end, sbegin, sentence, page = row  # type: ignore[misc]
         doc_id = _doc_id(str(doc))
@@ -111,9 +133,8 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             "sentence": str(sentence),
             "start": int(begin) - offset,
             "end": int(end) - offset,
+            **_where(str(doc), page, page_labels),
         }
-        if page is not None:
-            item["page"] = int(page)
         evidence[str(node)].append(item)
     for node, data in graph.nodes(data=True):
         label = data["label"]
@@ -126,7 +147,7 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         data["mentions"] = len(items)
         data["documents"] = sorted(documents.get(node, set()))
         data["evidence"] = items
-    for node, items in _facts(ds).items():
+    for node, items in _facts(ds, page_labels).items():
         if node in graph:
             graph.nodes[node]["facts"] = items
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -138,7 +159,7 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             continue
         edge = edges.setdefault((subj, obj, predicate), {"rules": set(), "evidence": set()})
         edge["rules"].add(str(rule))
-        edge["evidence"].add((_doc_id(str(doc)), str(sentence), 0 if page is None else int(page)))
+        edge["evidence"].add((str(doc), str(sentence), 0 if page is None else int(page)))
     for (subj, obj, predicate), edge in sorted(edges.items()):
         graph.add_edge(
             subj,
@@ -146,10 +167,13 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             key=predicate,
             predicate=predicate,
             rules=sorted(edge["rules"]),
-            evidence=[
-                {"document": d, "sentence": s, **({"page": p} if p else {})}
-                for d, s, p in sorted(edge["evidence"])
-            ],
+            evidence=sorted(
+                (
+                    {"document": _doc_id(d), "sentence": s, **_where(d, p or None, page_labels)}
+                    for d, s, p in edge["evidence"]
+                ),
+                key=lambda e: (e["document"], e["sentence"], e.get("page", 0)),
+            ),
         )
     return graph
 

@@ -190,10 +190,11 @@
     return span;
   }
 
-  // "plan, p. 14" for a PDF source, the document id alone otherwise
+  // "plan, p. 14" for a PDF source (its printed page label if it has one), the id otherwise
   function docAndPage(item) {
     var where = String(item.document);
-    if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
+    if (item.page_label) where += ", p.\u00a0" + item.page_label;
+    else if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
     return where;
   }
 
