@@ -1,17 +1,21 @@
 """PDF files → text in reading order, with each page's character range, through PDFium.
 
-PDFium (``pypdfium2``) gives the text runs of a page with their boxes; the
-layout is ours, so that it is the same on every machine:
+PDFium (``pypdfium2``) gives the words of a page, its spaces and line breaks,
+and the box of every character; the layout is kg's own, so that it is the
+same on every machine:
 
-- **Reading order**: runs are grouped into lines top to bottom; a page whose
-  runs leave a vertical gutter in its middle third is read as two columns
-  (left, then right; a line across the gutter, such as a title, ends a band
-  of columns and is read in its place).
+- **Reading order**: words are grouped into runs (a wide gap, a new baseline
+  or a jump back to the left margin starts one) and runs into lines, top to
+  bottom. Consecutive lines that leave a common vertical gutter in the middle
+  of the page, with text on both sides, are a band of two columns, read left
+  column first; a line across the gutter (a title, a full-width paragraph)
+  ends the band and is read in its place.
 - **Running headers, footers and page numbers** are dropped: the one or two
   lines at the top or bottom of a page that a wider gap or a smaller type
-  sets apart from the body, in the top or bottom fifth of the page, when they are a page number
-  ("7", "Page 7 of 20", "- vii -"), or when the same line, digits aside,
-  stands there on at least three pages (on every page of a shorter document).
+  sets apart from the body, in the top or bottom fifth of the page, when
+  they are a page number ("7", "Page 7 of 20", "- vii -"), or when the same
+  line, digits aside, stands there on at least three pages (on every page of
+  a shorter document).
 - **Lines become paragraphs**: a line joins the one before with a space
   unless a wider gap, a change of font size or a short unpunctuated line
   (a heading) ends the paragraph. A paragraph that goes on over a column or
@@ -27,7 +31,8 @@ layout is ours, so that it is the same on every machine:
 
 Paragraphs are separated by blank lines. Pages are ranges of the text
 (``pages[n - 1]`` is page *n*, start and end offsets); a page without text
-has an empty range.
+has an empty range. Page labels (the numbers a viewer shows, when the PDF
+defines them) are kept beside.
 
 >>> [bool(PAGE_NUMBER.match(t)) for t in ("Page 3 of 12", "- iv -", "17/40", "Civil", "Plan 3")]
 [True, True, True, False, False]
