@@ -204,6 +204,20 @@ def test_bad_pdfs_get_one_clear_note_each(tmp_path: Path) -> None:
     assert all(n.skipped for n in notes)
 
 
+def test_pdf_whose_fonts_map_no_characters_is_like_a_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.read.pdf
+
+    # What PDFium gives for glyphs of fonts without a Unicode map: private-use characters.
+    monkeypatch.setattr(kg.read.pdf, "_assemble", lambda pages: ("\ue012\ue013 \ue014.", ((0, 6),)))
+    docs, [note] = read(write_pdf(tmp_path / "glyphs.pdf", [Page(BODY)]))
+    assert docs == []
+    assert note.detail == (
+        "unreadable text layer (fonts without a Unicode map); run OCR first, e.g. ocrmypdf; skipped"
+    )
+
+
 def test_pdf_open_without_a_user_password_is_read(tmp_path: Path) -> None:
     from fpdf import FPDF
 

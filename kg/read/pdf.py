@@ -58,7 +58,8 @@ PAGE_NUMBER = re.compile(
 )
 """A line that is only a page number ("7", "Page 7 of 20", "7/20", "- vii -")."""
 
-NO_TEXT_LAYER = "no text layer; run OCR first, e.g. ocrmypdf"
+OCR_HINT = "run OCR first, e.g. ocrmypdf"
+NO_TEXT_LAYER = f"no text layer; {OCR_HINT}"
 ENCRYPTED = "password protected; kg cannot read it"
 
 _MARGIN_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
@@ -68,6 +69,9 @@ _REPEAT_PAGES = 3  # pages a running head must stand on (every page in shorter d
 _PARAGRAPH_STEP = 1.45  # a line step this many times the usual one starts a paragraph
 _SIZE_CHANGE = 1.5  # glyph-box height ratio between two lines that starts a paragraph
 _MIN_GUTTER = 6.0  # points: the narrowest gap between two columns
+_UNREADABLE = 0.3  # a text layer with more unmapped glyphs than this is no text layer
+_UNMAPPED = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s")
 _FULL_LINE = 0.8  # a line at least this share of the usual width is a full line
 _SHORT_LINE = 0.6  # an unpunctuated line this much shorter ends a paragraph (a heading)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
@@ -171,6 +175,8 @@ def pdf_to_text(data: bytes) -> PdfText:
         listed = ", ".join(str(n) for n in scanned[:10]) + (", ..." if len(scanned) > 10 else "")
         notes.append(("partial", f"page{'s' * (len(scanned) > 1)} {listed}: {NO_TEXT_LAYER}"))
     text, ranges = _assemble(_drop_running_heads(pages))
+    if unreadable_share(text) > _UNREADABLE:
+        raise Skip(f"unreadable text layer (fonts without a Unicode map); {OCR_HINT}; skipped")
     if labels == tuple(str(n) for n in range(1, len(labels) + 1)) or not any(labels):
         labels = ()
     return PdfText(
@@ -182,6 +188,19 @@ def pdf_to_text(data: bytes) -> PdfText:
         date=pdf_date(info.get("CreationDate", "")),
         notes=tuple(notes),
     )
+
+
+def unreadable_share(text: str) -> float:
+    """The share of a text's non-space characters that no font maps to a real character.
+
+    PDFium gives U+FFFD, control or private-use characters for glyphs whose
+    font has no Unicode map; such a "text layer" is as good as none.
+
+    >>> unreadable_share("The plan."), unreadable_share("\ue001\ue002\ufffd a")
+    (0.0, 0.75)
+    """
+    visible = len(text) - len(_SPACES.findall(text))
+    return len(_UNMAPPED.findall(text)) / visible if visible else 0.0
 
 
 def _pdfium_reason(err: Exception) -> str:
