@@ -317,8 +317,9 @@ def _page_lines(textpage) -> list[_Line]:  # type: ignore[no-untyped-def]
         x1, y1 = right.value, max(y1, top.value)
         # The baseline from the first and last letter or digit: a quote mark or an asterisk
         # sits higher, so it must not count; of a descender and a letter, the higher one.
-        alnum = [i for i, ch in enumerate(word) if ch.isalnum()]
-        if not alnum:
+        if word[0].isalnum() and word[-1].isalnum():  # the common case: no more boxes needed
+            y0 = max(low_first, low_last)
+        elif not (alnum := [i for i, ch in enumerate(word) if ch.isalnum()]):
             y0 = words[-1][3] if words else low_first
         else:
             lows = []
