@@ -406,6 +406,7 @@ def _drop_running_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
     needed = min(_REPEAT_PAGES, with_text)
     out = []
     for lines in pages:
+        heads = {id(line) for line in margins(lines)}
         drop = {
             id(line)
             for line in margins(lines)
@@ -416,7 +417,7 @@ def _drop_running_heads(pages: list[list[_Line]]) -> list[list[_Line]]:
         for line in lines:
             if id(line) in drop:
                 continue
-            if len(line.parts) > 1 and id(line) in {id(m) for m in margins(lines)}:
+            if len(line.parts) > 1 and id(line) in heads:
                 # "Plan 2025 ........ 7": a page number beside other running text
                 parts = [r for r in line.parts if not PAGE_NUMBER.match(r.text)]
                 line = _merge(parts) if parts else line
