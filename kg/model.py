@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -49,15 +50,38 @@ class Document:
         text: The full text, exactly as given to the extractor.
         source: Where it came from (a path relative to the input root, or "").
         title: An optional title.
+        author: The author the file names (PDF and Word metadata), or "".
+        date: The date the file gives (ISO 8601 ``YYYY-MM-DD``), or "".
+        pages: For paged sources (PDF), the ``(start, end)`` offsets of each
+            page's text, page 1 first; empty for other documents.
+        page_labels: The printed page numbers the PDF defines ("iv", "14"), one
+            per page; empty when it defines none.
 
     >>> Document(id="a", text="x").content_hash[:7]
     'sha256:'
+    >>> Document(id="a", text="One. Two.", pages=((0, 4), (5, 9))).page_of(6)
+    2
     """
 
     id: str
     text: str
     source: str = ""
     title: str = ""
+    author: str = ""
+    date: str = ""
+    pages: tuple[tuple[int, int], ...] = ()
+    page_labels: tuple[str, ...] = ()
+
+    def page_of(self, offset: int) -> int | None:
+        """The number (from 1) of the page that holds character ``offset``, or None if unpaged.
+
+        An offset between two pages (in the blank line that separates them)
+        belongs to the page before.
+        """
+        if not self.pages:
+            return None
+        starts = [start for start, _ in self.pages]
+        return max(1, bisect.bisect_right(starts, offset))
 
     @property
     def content_hash(self) -> str:
@@ -69,7 +93,9 @@ class Document:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
-        return cls(**data)
+        pages = tuple((int(start), int(end)) for start, end in data.get("pages", ()))
+        labels = tuple(str(label) for label in data.get("page_labels", ()))
+        return cls(**{**data, "pages": pages, "page_labels": labels})
 
 
 @dataclass(frozen=True)

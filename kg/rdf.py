@@ -18,17 +18,18 @@ True
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import quote, unquote
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.model import Extraction, Mention
+from kg.model import Document, Extraction, Mention
 from kg.rdf_facts import fact_quads, fact_sentences
 from kg.vocab import (
     BUILD_GRAPH,
@@ -42,8 +43,10 @@ from kg.vocab import (
     PROV,
     RDF,
     RDFS,
+    SDO,
     SKOS,
     TYPE_CLASSES,
+    XSD,
 )
 
 Quad = tuple[Node, Node, Node, URIRef]
@@ -127,6 +130,11 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         add(doc, DCTERMS.title, Literal(document.title))
     if document.source:
         add(doc, DCTERMS.source, Literal(document.source))
+    if document.author:
+        add(doc, DCTERMS.creator, Literal(document.author))
+    if document.date:
+        add(doc, DCTERMS.created, Literal(document.date, datatype=XSD.date))
+    page_of = _pages(add, doc, document)
     for note in extraction.warnings:  # how the text was processed (pieces cut for the parser)
         add(doc, RDFS.comment, Literal(note))
 
@@ -146,7 +154,7 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         if entity.type == "Sector":
             add(node, SKOS.inScheme, KGO.SectorScheme)
         for mention in entity.mentions:
-            _add_mention(add, doc, node, mention)
+            _add_mention(add, doc, node, mention, page_of)
             sentences.add((mention.sentence_start, mention.sentence_end))
 
     grouped: dict[tuple[str, str, str], list[tuple[str, int, int]]] = defaultdict(list)
@@ -170,7 +178,14 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
             add(assertion, PROV.wasDerivedFrom, _span_iri(doc, "sentence", start, end))
             sentences.add((start, end))
 
-    quads += fact_quads(extraction, entity_iris, doc)
+    facts = fact_quads(extraction, entity_iris, doc)
+    quads += facts
+    if page_of is not None:  # a fact's page, like a mention's
+        quads += [
+            (node, KGO.page, Literal(page_of(int(begin))), doc)
+            for node, prop, begin, _ in facts
+            if prop == NIF.beginIndex and isinstance(begin, Literal)
+        ]
     sentences |= fact_sentences(extraction)
     text = document.text
     for start, end in sorted(sentences):
@@ -180,13 +195,33 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
         add(sent, NIF.beginIndex, _offset(start))
         add(sent, NIF.endIndex, _offset(end))
         add(sent, NIF.referenceContext, doc)
+        if page_of is not None:
+            add(sent, KGO.page, Literal(page_of(start)))
     return quads
+
+
+def _pages(add, doc: URIRef, document: Document) -> Callable[[int], int] | None:  # type: ignore[no-untyped-def]
+    """Page nodes of a paged document (``<doc>#page=n``); the offset → page function, or None."""
+    if not document.pages:
+        return None
+    add(doc, SDO.numberOfPages, Literal(len(document.pages)))
+    for number, (start, end) in enumerate(document.pages, start=1):
+        node = URIRef(f"{doc}#page={number}")
+        add(node, RDF.type, KGO.Page)
+        add(node, KGO.page, Literal(number))
+        add(node, NIF.beginIndex, _offset(start))
+        add(node, NIF.endIndex, _offset(end))
+        add(node, NIF.referenceContext, doc)
+        if document.page_labels:
+            add(node, KGO.pageLabel, Literal(document.page_labels[number - 1]))
+    starts = [start for start, _ in document.pages]
+    return lambda offset: max(1, bisect.bisect_right(starts, offset))  # as Document.page_of
 
 
 _SCHEMA_JOB_TITLE = URIRef("https://schema.org/jobTitle")
 
 
-def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention) -> None:  # type: ignore[no-untyped-def]
+def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention, page_of) -> None:  # type: ignore[no-untyped-def]
     node = _span_iri(doc, "char", mention.start, mention.end)
     add(node, RDF.type, NIF.Phrase)
     add(node, NIF.anchorOf, Literal(mention.text))
@@ -198,6 +233,8 @@ def _add_mention(add, doc: URIRef, entity: URIRef, mention: Mention) -> None:  #
     )
     add(node, ITSRDF.taIdentRef, entity)
     add(node, KGO.rule, Literal(mention.rule))
+    if page_of is not None:
+        add(node, KGO.page, Literal(page_of(mention.start)))
 
 
 BUILD = URIRef(ID["build"])

@@ -55,6 +55,7 @@ class KGO(DefinedNamespace):
     Build: URIRef
     DateFact: URIRef
     Fact: URIRef
+    Page: URIRef
     Percentage: URIRef
     Policy: URIRef
     RelationAssertion: URIRef
@@ -70,6 +71,8 @@ class KGO(DefinedNamespace):
     key: URIRef
     kgVersion: URIRef
     locatedIn: URIRef
+    page: URIRef
+    pageLabel: URIRef
     pipeline: URIRef
     rule: URIRef
     subjectRule: URIRef

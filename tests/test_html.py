@@ -422,6 +422,32 @@ def test_clicking_a_node_shows_its_evidence_with_the_mention_marked(open_view, p
 
 
 @pytest.mark.browser
+def test_evidence_from_a_pdf_shows_its_page(open_view):
+    g = nx.MultiDiGraph()
+    sentence = "The Harbour Ministry issued the Coastal Freight Plan."
+    plan = {**_ev("plan", sentence, "Coastal Freight Plan"), "page": 14, "page_label": "xiv"}
+    _entity(g, "policy/cfp", "Coastal Freight Plan", "Policy", evidence=[plan])
+    _entity(
+        g,
+        "org/hm",
+        "Harbour Ministry",
+        "Organization",
+        evidence=[_ev("news", sentence, "Harbour Ministry")],
+    )
+    _relation(g, "policy/cfp", "issuedBy", "org/hm", sentence, "plan")
+    g.edges[ID + "policy/cfp", ID + "org/hm", "issuedBy"]["evidence"][0]["page"] = 14
+    view = open_view(g)
+    view.js("id => kgView.select(id)", view.node_id("Coastal Freight Plan"))
+    panel = view.page.locator("#kg-panel")
+    # the printed page label when the PDF has one, else the page's number
+    assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "plan, p.\u00a0xiv"
+    panel.get_by_role("button", name="issuedBy").click()
+    assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "plan, p.\u00a014"
+    view.js("id => kgView.select(id)", view.node_id("Harbour Ministry"))
+    assert panel.locator(".kg-evidence .kg-doc").first.inner_text() == "news"
+
+
+@pytest.mark.browser
 def test_hostile_text_is_shown_literally_and_never_runs(open_view, hostile_graph):
     view = open_view(hostile_graph)
     assert view.drawn_nodes() == 2

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from make_files import Page, write_pdf
 
 from kg.errors import InputError
 from kg.model import Document
@@ -337,14 +338,14 @@ def test_folder_skips_hidden_and_notes_unsupported_files(tmp_path: Path) -> None
     (tmp_path / ".hidden.txt").write_text(GOOD)
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "HEAD.txt").write_text(GOOD)
-    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "slides.pptx").write_bytes(b"PK\x03\x04")
     (tmp_path / "README").write_text(GOOD)
     (tmp_path / "UPPER.TXT").write_text(GOOD)
     docs, notes = read(tmp_path)
     assert [d.id for d in docs] == ["UPPER"]
     assert sorted(n.detail.split(";")[0] for n in notes) == [
         "no file suffix",
-        "unsupported file type '.pdf'",
+        "unsupported file type '.pptx'",
     ]
     assert all(n.skipped for n in notes)
 
@@ -473,6 +474,17 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     )
 
 
+def test_jsonl_author_and_date_describe_the_document_like_pdf_metadata(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "One.", "author": " State  Council ", "date": "2025-03-14"}),
+        json.dumps({"id": "b", "text": "Two.", "date": "14 March 2025", "author": 3}),
+    ]
+    docs, [note] = one_file(tmp_path, "meta.jsonl", "\n".join(lines).encode())
+    assert [(d.author, d.date) for d in docs] == [("State Council", "2025-03-14"), ("", "")]
+    assert note.action == "repaired"
+    assert note.detail == "line 2: date '14 March 2025' is not YYYY-MM-DD; left out"
+
+
 def test_jsonl_with_only_bad_lines_is_skipped(tmp_path: Path) -> None:
     docs, notes = one_file(tmp_path, "bad.jsonl", b"nope\n" * 7)
     assert docs == []
@@ -512,6 +524,11 @@ def build_mixed_folder(root: Path) -> None:
     for rel, data in files.items():
         (root / rel).write_bytes(data)
     (root / "dangling.txt").symlink_to(root / "gone.txt")
+    lines = [[GOOD.strip()]]
+    write_pdf(root / "locked.pdf", [Page(lines)], password="secret")
+    write_pdf(root / "scanned.pdf", [Page([])])
+    whole = write_pdf(root / "cut.pdf", [Page(lines), Page(lines)]).read_bytes()
+    (root / "cut.pdf").write_bytes(whole[: len(whole) // 2])
 
 
 def test_mixed_folder_reads_every_decodable_file_and_notes_each_other(tmp_path: Path) -> None:
@@ -535,17 +552,23 @@ def test_mixed_folder_reads_every_decodable_file_and_notes_each_other(tmp_path: 
         "binary.txt": "skipped",
         "blank.md": "skipped",
         "broken.txt": "repaired",
+        "cut.pdf": "skipped",
         "dangling.txt": "skipped",
         "empty.txt": "skipped",
         "image.png": "skipped",
         "latin.txt": "decoded",
+        "locked.pdf": "skipped",
         "nested/good.txt": "renamed",
         "nuls.txt": "skipped",
         "page.html": "extracted",
+        "scanned.pdf": "skipped",
         "stray.txt": "repaired",
         "utf16.txt": "decoded",
     }
     assert by_file["dangling.txt"].detail == "does not exist (a broken link?); skipped"
+    assert by_file["locked.pdf"].detail == "password protected; kg cannot read it; skipped"
+    assert by_file["scanned.pdf"].detail == "no text layer; run OCR first, e.g. ocrmypdf; skipped"
+    assert by_file["cut.pdf"].detail.startswith("truncated PDF")
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ DEFAULT_DIR = Path("output")
 
 Inputs = Annotated[
     list[Path],
-    typer.Argument(help="Files (.txt .md .html .jsonl) or folders to read.", show_default=False),
+    typer.Argument(
+        help="Files (.txt .md .html .jsonl .pdf .docx) or folders to read.", show_default=False
+    ),
 ]
 GraphDir = Annotated[
     Path, typer.Option("--graph", "-g", help="Graph directory to read.", show_default=True)

@@ -24,6 +24,13 @@ batch is still read. What kg does with each kind of input:
   paragraphs separated by blank lines; the title from ``<title>``.
 - **JSONL**: one document per line, ``{"id": ..., "text": ..., "title": ...}``;
   bad lines are skipped and listed in the file's note.
+- **PDF** (``.pdf``): the text layer in reading order, with each page's
+  character range (:attr:`~kg.model.Document.pages`) and the title, author and
+  date of the document information (:mod:`kg.read.pdf`). Encrypted files, files
+  without a text layer (scans) and damaged or truncated files are skipped with
+  a note that says which.
+- **Word** (``.docx``): paragraphs, headings and table rows in document order,
+  with the core properties' title, author and date (:mod:`kg.read.docx`).
 - **Text** is returned with line ends as ``\\n``, lone surrogates replaced by
   U+FFFD, and Unicode NFC normalisation (so é typed two ways is one string);
   character offsets downstream are into this text.
@@ -40,8 +47,9 @@ reached twice (listed twice, or through a link) is read once.
 ('doc-1', 'Premier Li Keqiang spoke.\\n')
 
 The modules follow a file on its way in: :mod:`kg.read.paths` (files and folders),
-:mod:`kg.read.decode` (bytes → text), :mod:`kg.read.html` and :mod:`kg.read.jsonl`
-(the formats that hold more than text), :mod:`kg.read.ids` and :mod:`kg.read.notes`.
+:mod:`kg.read.decode` (bytes → text), :mod:`kg.read.html`, :mod:`kg.read.jsonl`,
+:mod:`kg.read.pdf` and :mod:`kg.read.docx` (the formats that hold more than text),
+:mod:`kg.read.ids` and :mod:`kg.read.notes`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,14 @@
-"""JSONL files: one document per line, ``{"id": ..., "text": ..., "title": ...}``."""
+"""JSONL files: one document per line, ``{"id": ..., "text": ..., "title": ...}``.
+
+Optional ``"author"`` and ``"date"`` (ISO 8601, ``YYYY-MM-DD``; a time after
+it is ignored) describe the document like a PDF's or Word file's metadata.
+"""
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 from typing import Any
 
 from kg.model import Document
@@ -50,6 +56,12 @@ def jsonl_documents(
             continue
         repaired += bool(fixes)
         title = normalize_text(record["title"])[0]
+        author = " ".join(normalize_text(record["author"])[0].split())
+        date = iso_date(record["date"])
+        if record["date"] and not date:
+            notes.append(
+                ("repaired", f"line {n}: date {record['date']!r} is not YYYY-MM-DD; left out")
+            )
         if record["id"] is None:
             candidates = [f"{rel.stem}-{n}", f"{no_suffix}-{n}", f"{root_label}/{no_suffix}-{n}"]
         else:
@@ -58,7 +70,9 @@ def jsonl_documents(
         doc_id, renamed = ids.claim(candidates, f"{rel.source} line {n}", root_label)
         if renamed:
             notes.append(("renamed", f"line {n}: {renamed}"))
-        docs.append(Document(id=doc_id, text=body, source=rel.source, title=title))
+        docs.append(
+            Document(id=doc_id, text=body, source=rel.source, title=title, author=author, date=date)
+        )
     if repaired:
         notes.append(("repaired", f"removed NULs or lone surrogates in {repaired} line(s)"))
     if bad:
@@ -89,9 +103,28 @@ def _jsonl_record(line: str) -> dict[str, Any]:
         doc_id = str(doc_id)
     if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
         raise ValueError('has an "id" that is not a non-empty string')
-    title = record.get("title")
+    title, author, date = (record.get(key) for key in ("title", "author", "date"))
     return {
         "id": doc_id.strip() if doc_id is not None else None,
         "text": text,
         "title": title if isinstance(title, str) else "",
+        "author": author if isinstance(author, str) else "",
+        "date": date.strip() if isinstance(date, str) else "",
     }
+
+
+def iso_date(value: str) -> str:
+    """``YYYY-MM-DD`` if ``value`` starts with a valid ISO 8601 date, else "".
+
+    >>> iso_date("2025-03-14"), iso_date("2025-03-14T09:30:00Z"), iso_date("14/03/2025")
+    ('2025-03-14', '2025-03-14', '')
+    >>> iso_date("2025-02-30")
+    ''
+    """
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])", value)
+    if not match:
+        return ""
+    try:
+        return datetime.date(*(int(g) for g in match.groups())).isoformat()
+    except ValueError:
+        return ""

@@ -1,7 +1,7 @@
 """Files and folders → documents: walked in sorted order, each file read once, never stopping.
 
->>> sorted(SUPPORTED_SUFFIXES)[:2]
-['.htm', '.html']
+>>> sorted(SUPPORTED_SUFFIXES)[:3]
+['.docx', '.htm', '.html']
 """
 
 from __future__ import annotations
@@ -15,20 +15,32 @@ from collections.abc import Callable, Iterable, Iterator
 from kg.errors import InputError
 from kg.model import Document
 from kg.read.decode import decode_bytes, normalize_text
+from kg.read.docx import docx_to_text
 from kg.read.html import html_to_text
 from kg.read.ids import DocIds, RelPath, clean_name, file_id_candidates, suffix_of
 from kg.read.jsonl import jsonl_documents
 from kg.read.notes import ReadNote, Skip, ignore, merge_notes, printable_path
+from kg.read.pdf import pdf_to_text
 
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "iter_documents"]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".txt",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".jsonl",
+    ".pdf",
+    ".docx",
+)
 """File suffixes read when walking a folder (case-insensitive)."""
 
 MAX_FILE_BYTES: int = 50 * 1024 * 1024
 """Files larger than this (50 MiB) are skipped unless ``max_bytes`` says otherwise."""
 
 HTML_SUFFIXES = (".html", ".htm")
+BINARY_SUFFIXES = (".pdf", ".docx")  # read by their own libraries, never decoded as text
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 _MD_TITLE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 
@@ -61,7 +73,7 @@ def iter_documents(
     ...     [(d.id, d.source) for d in iter_documents([tmp], on_note=notes.append)]
     [('a', 'a.txt')]
     >>> notes[0].detail
-    "unsupported file type '.bin'; skipped (kg reads .txt, .md, .markdown, .html, .htm, .jsonl)"
+    "unsupported file type '.bin'; skipped (kg reads .txt, .md, .markdown, .html, .htm, .jsonl, .pdf, .docx)"
     """
     if isinstance(inputs, (str, bytes, os.PathLike)):
         raise InputError("inputs must be a list of paths, not one path; wrap it: [path]")
@@ -189,15 +201,17 @@ def _file_documents(
     seen: dict[tuple[int, int], str],
 ) -> list[Document]:
     data = _read_bytes(path, max_bytes, seen)
-    decoded = decode_bytes(data)
-    notes.extend(decoded.notes)
-    if decoded.text is None:
-        return []
     clean_rel = tuple(clean_name(part) for part in rel)
     if clean_rel != tuple(unicodedata.normalize("NFC", part) for part in rel):
         notes.append(("renamed", "file name is not valid UTF-8; bad bytes shown as U+FFFD in id"))
     rel_path = RelPath.of(clean_rel)
     suffix = rel_path.suffix.lower()
+    if suffix in BINARY_SUFFIXES:
+        return [_binary_document(data, suffix, rel_path, root_label, ids, notes)]
+    decoded = decode_bytes(data)
+    notes.extend(decoded.notes)
+    if decoded.text is None:
+        return []
     if suffix == ".jsonl":
         return jsonl_documents(decoded.text, rel_path, root_label, ids, notes)
     text, title = decoded.text, ""
@@ -219,6 +233,46 @@ def _file_documents(
     if renamed:
         notes.append(("renamed", renamed))
     return [Document(id=doc_id, text=text, source=rel_path.source, title=title)]
+
+
+def _binary_document(
+    data: bytes,
+    suffix: str,
+    rel_path: RelPath,
+    root_label: str,
+    ids: DocIds,
+    notes: list[tuple[str, str]],
+) -> Document:
+    """The document of a PDF or Word file (text, metadata and, for PDF, page ranges)."""
+    if suffix == ".pdf":
+        pdf = pdf_to_text(data)
+        text, title, author, date, pages = pdf.text, pdf.title, pdf.author, pdf.date, pdf.pages
+        labels = pdf.labels
+        notes.append(
+            ("extracted", f"PDF; text of {len(pages)} page{'s' * (len(pages) != 1)} extracted")
+        )
+        notes.extend(pdf.notes)
+    else:
+        word = docx_to_text(data)
+        text, title, author, date, pages = word.text, word.title, word.author, word.date, ()
+        labels = ()
+        notes.append(("extracted", "Word file; text extracted"))
+    if not text.strip():
+        raise Skip("no text; skipped")
+    candidates = file_id_candidates(rel_path, root_label, ids)
+    doc_id, renamed = ids.claim(candidates, rel_path.source, root_label)
+    if renamed:
+        notes.append(("renamed", renamed))
+    return Document(
+        id=doc_id,
+        text=text,
+        source=rel_path.source,
+        title=title,
+        author=author,
+        date=date,
+        pages=pages,
+        page_labels=labels,
+    )
 
 
 def _read_bytes(path: str, max_bytes: int, seen: dict[tuple[int, int], str]) -> bytes:

@@ -71,6 +71,15 @@ class HtmlSummary:
     note: str
 
 
+def _page(item: Any) -> dict[str, Any]:
+    """The page of a PDF source (shown as "doc, p. 3"; the printed label when there is one)."""
+    page = item.get("page")
+    if not isinstance(page, int) or isinstance(page, bool):
+        return {}
+    label = item.get("page_label")
+    return {"page": page, "page_label": str(label)} if label else {"page": page}
+
+
 def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int]:
     items = list(items or ())
     out = []
@@ -81,14 +90,20 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
         }
         if with_offsets and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int):
             row["start"], row["end"] = ev["start"], ev["end"]
+        row.update(_page(ev))
         out.append(row)
     return out, max(0, len(items) - MAX_EVIDENCE)
 
 
-def _facts(items: Any) -> list[dict[str, str]]:
+def _facts(items: Any) -> list[dict[str, Any]]:
     """A node's figures, dates and statements for its panel (as many as evidence sentences)."""
     keys = ("type", "text", "value", "unit", "role", "document")
-    return [{k: str(f.get(k, "")) for k in keys} for f in list(items or ())[:MAX_EVIDENCE]]
+    out: list[dict[str, Any]] = []
+    for f in list(items or ())[:MAX_EVIDENCE]:
+        row: dict[str, Any] = {k: str(f.get(k, "")) for k in keys}
+        row.update(_page(f))
+        out.append(row)
+    return out
 
 
 def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]:

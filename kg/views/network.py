@@ -24,22 +24,24 @@ SELECT DISTINCT ?e ?type ?label WHERE { ?e kgo:key ?key ; a ?type ; skos:prefLab
 """
 _ALIASES = "SELECT DISTINCT ?e ?alias WHERE { ?e kgo:key ?key ; skos:altLabel ?alias }"
 _MENTIONS = """
-SELECT ?e ?doc ?begin ?end ?sbegin ?sentence WHERE {
+SELECT ?e ?doc ?begin ?end ?sbegin ?sentence ?page WHERE {
   ?m itsrdf:taIdentRef ?e ; nif:beginIndex ?begin ; nif:endIndex ?end ;
      nif:referenceContext ?doc ; nif:sentence ?s .
   ?s nif:beginIndex ?sbegin ; nif:anchorOf ?sentence .
+  OPTIONAL { ?m kgo:page ?page }
 }
 """
 _RELATIONS = """
-SELECT ?s ?p ?o ?doc ?rule ?sentence WHERE {
+SELECT ?s ?p ?o ?doc ?rule ?sentence ?page WHERE {
   ?a a kgo:RelationAssertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
      nif:referenceContext ?doc ; kgo:rule ?rule ; prov:wasDerivedFrom ?sent .
   ?sent nif:anchorOf ?sentence .
+  OPTIONAL { ?sent kgo:page ?page }
 }
 """
 
 _FACTS = """
-SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin WHERE {
+SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin ?page WHERE {
   { ?f kgo:about ?e . } UNION { ?f prov:wasAttributedTo ?e ; a kgo:Statement . }
   ?f a kgo:Fact ; a ?kind ; nif:anchorOf ?text ; nif:referenceContext ?doc ; nif:beginIndex ?begin .
   FILTER (?kind IN (kgo:Amount, kgo:Percentage, kgo:DateFact, kgo:Statement))
@@ -47,8 +49,13 @@ SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin WHERE {
   OPTIONAL { ?f dcterms:date ?date }
   OPTIONAL { ?f schema:currency ?unit }
   OPTIONAL { ?f kgo:dateRole ?role }
+  OPTIONAL { ?f kgo:page ?page }
 }
 """
+_PAGE_LABELS = """
+SELECT ?doc ?n ?label WHERE { ?p a kgo:Page ; kgo:page ?n ; nif:referenceContext ?doc ; kgo:pageLabel ?label }
+"""
+
 _FACT_KINDS = {
     "Amount": "Amount",
     "Percentage": "Percent",
@@ -57,23 +64,41 @@ _FACT_KINDS = {
 }
 
 
-def _facts(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
+PageLabels = dict[tuple[str, int], str]
+
+
+def _page_labels(ds: Dataset) -> PageLabels:
+    """(document IRI, page number) → the page's printed label, for PDFs that define labels."""
+    rows: Any = run_query(ds, _PAGE_LABELS)
+    return {(str(d), int(n)): str(label) for d, n, label in rows}
+
+
+def _where(doc: str, page: Any, labels: PageLabels) -> dict[str, Any]:
+    """``{"page": n}`` (and ``"page_label"`` when the PDF prints another one) or ``{}``."""
+    if page is None:
+        return {}
+    n = int(page)
+    label = labels.get((doc, n))
+    return {"page": n, "page_label": label} if label else {"page": n}
+
+
+def _facts(ds: Dataset, page_labels: PageLabels) -> dict[str, list[dict[str, Any]]]:
     """Node → its figures, dates and statements (said by it or about it), in text order."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in run_query(ds, _FACTS):
-        node, kind, text, number, date, unit, role, doc, begin = row  # type: ignore[misc]
+        node, kind, text, number, date, unit, role, doc, begin, page = row  # type: ignore[misc]
         value = number if number is not None else date
-        out[str(node)].append(
-            {
-                "type": _FACT_KINDS.get(str(kind).rsplit("#", 1)[-1], "Fact"),
-                "text": str(text),
-                "value": "" if value is None else str(value),
-                "unit": "" if unit is None else str(unit),
-                "role": "" if role is None else str(role),
-                "document": _doc_id(str(doc)),
-                "begin": int(begin),
-            }
-        )
+        item: dict[str, Any] = {
+            "type": _FACT_KINDS.get(str(kind).rsplit("#", 1)[-1], "Fact"),
+            "text": str(text),
+            "value": "" if value is None else str(value),
+            "unit": "" if unit is None else str(unit),
+            "role": "" if role is None else str(role),
+            "document": _doc_id(str(doc)),
+            "begin": int(begin),
+            **_where(str(doc), page, page_labels),
+        }
+        out[str(node)].append(item)
     for items in out.values():
         items.sort(key=lambda f: (f["document"], f["begin"], f["type"], f["value"]))
     return out
@@ -97,19 +122,20 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         aliases[str(row[0])].add(str(row[1]))  # type: ignore[index]
     evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     documents: dict[str, set[str]] = defaultdict(set)
+    page_labels = _page_labels(ds)
     for row in run_query(ds, _MENTIONS):
-        node, doc, begin, end, sbegin, sentence = row  # type: ignore[misc]
+        node, doc, begin, end, sbegin, sentence, page = row  # type: ignore[misc]
         doc_id = _doc_id(str(doc))
         documents[str(node)].add(doc_id)
         offset = int(sbegin)
-        evidence[str(node)].append(
-            {
-                "document": doc_id,
-                "sentence": str(sentence),
-                "start": int(begin) - offset,
-                "end": int(end) - offset,
-            }
-        )
+        item: dict[str, Any] = {
+            "document": doc_id,
+            "sentence": str(sentence),
+            "start": int(begin) - offset,
+            "end": int(end) - offset,
+            **_where(str(doc), page, page_labels),
+        }
+        evidence[str(node)].append(item)
     for node, data in graph.nodes(data=True):
         label = data["label"]
         data["aliases"] = sorted(
@@ -121,18 +147,19 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         data["mentions"] = len(items)
         data["documents"] = sorted(documents.get(node, set()))
         data["evidence"] = items
-    for node, items in _facts(ds).items():
+    for node, items in _facts(ds, page_labels).items():
         if node in graph:
             graph.nodes[node]["facts"] = items
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in run_query(ds, _RELATIONS):
-        subj, prop, obj, doc, rule, sentence = (str(t) for t in row)  # type: ignore[union-attr]
+        subj, prop, obj, doc, rule, sentence, page = row  # type: ignore[misc]
+        subj, prop, obj = str(subj), str(prop), str(obj)
         predicate = predicate_names.get(prop)
         if predicate is None or subj not in graph or obj not in graph:
             continue
         edge = edges.setdefault((subj, obj, predicate), {"rules": set(), "evidence": set()})
-        edge["rules"].add(rule)
-        edge["evidence"].add((_doc_id(doc), sentence))
+        edge["rules"].add(str(rule))
+        edge["evidence"].add((str(doc), str(sentence), 0 if page is None else int(page)))
     for (subj, obj, predicate), edge in sorted(edges.items()):
         graph.add_edge(
             subj,
@@ -140,7 +167,13 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             key=predicate,
             predicate=predicate,
             rules=sorted(edge["rules"]),
-            evidence=[{"document": d, "sentence": s} for d, s in sorted(edge["evidence"])],
+            evidence=sorted(
+                (
+                    {"document": _doc_id(d), "sentence": s, **_where(d, p or None, page_labels)}
+                    for d, s, p in edge["evidence"]
+                ),
+                key=lambda e: (e["document"], e["sentence"], e.get("page", 0)),
+            ),
         )
     return graph
 

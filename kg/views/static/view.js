@@ -190,12 +190,20 @@
     return span;
   }
 
+  // "plan, p. 14" for a PDF source (its printed page label if it has one), the id otherwise
+  function docAndPage(item) {
+    var where = String(item.document);
+    if (item.page_label) where += ", p.\u00a0" + item.page_label;
+    else if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
+    return where;
+  }
+
   function evidenceList(items, more) {
     var ol = el("ol", null, "kg-evidence");
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      li.appendChild(el("span", ev.document, "kg-doc"));
+      li.appendChild(el("span", docAndPage(ev), "kg-doc"));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
@@ -215,7 +223,7 @@
       }
       li.appendChild(el("strong", head));
       li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d "));
-      li.appendChild(el("span", f.document, "kg-doc"));
+      li.appendChild(el("span", docAndPage(f), "kg-doc"));
       ul.appendChild(li);
     });
     return ul;
