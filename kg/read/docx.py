@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kg.read.notes import Skip
-from kg.read.pdf import ENCRYPTED, finish_paragraph
+from kg.read.pdf import ENCRYPTED
 
 __all__ = ["DocxText", "docx_to_text"]
 
@@ -70,7 +70,7 @@ def docx_to_text(data: bytes) -> DocxText:
     except Exception as err:  # python-docx raises KeyError, BadZipFile, lxml errors...
         raise Skip(f"damaged Word file ({type(err).__name__}); skipped") from None
     return DocxText(
-        text="\n\n".join(finish_paragraph(b) for b in blocks),
+        text="\n\n".join(blocks),
         title=_clean(title or ""),
         author=_clean(author or ""),
         date=created.date().isoformat() if created is not None else "",

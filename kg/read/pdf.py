@@ -25,9 +25,9 @@ same on every machine:
   ``development``, while ``state-`` + ``owned`` stays ``state-owned`` when
   the hyphenated form occurs elsewhere in the document, and the hyphen is
   kept before a capital or digit (``COVID-`` + ``19``).
-- **Headings stay sentences**: a paragraph that ends without punctuation (a
-  heading, a table cell) gets a full stop, because spaCy's parser does not
-  end a sentence at a blank line. Ligatures (``ﬁ``) become letters.
+- **Headings stay sentences** without a change to the text: paragraphs are
+  separated by blank lines, where the pipeline starts a sentence
+  (``kg_sentences``). Ligatures (``ﬁ``) become letters.
 
 Paragraphs are separated by blank lines. Pages are ranges of the text
 (``pages[n - 1]`` is page *n*, start and end offsets); a page without text
@@ -75,7 +75,6 @@ _SPACES = re.compile(r"\s")
 _FULL_LINE = 0.8  # a line at least this share of the usual width is a full line
 _SHORT_LINE = 0.6  # an unpunctuated line this much shorter ends a paragraph (a heading)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
-_PUNCTUATED = re.compile(r"[.!?:;,][\"'”’)\]]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")
 _HYPHENATED = re.compile(r"\b\w+-\w+\b")
 _LIGATURES = str.maketrans(
@@ -628,34 +627,23 @@ def _assemble(pages: list[list[_Line]]) -> tuple[str, tuple[tuple[int, int], ...
             last = _Block(joined, first.last)
         else:
             if last is not None:
-                parts.append(finish_paragraph(last.text) + "\n\n")
+                parts.append(last.text + "\n\n")
                 length += len(parts[-1])
             start = length
             last = first
         for block in blocks:
-            parts.append(finish_paragraph(last.text) + "\n\n")
+            parts.append(last.text + "\n\n")
             length += len(parts[-1])
             last = block
         usual_before = _usual_width(lines)
         ranges.append((start, length + len(last.text)))
     if last is not None:
-        parts.append(finish_paragraph(last.text))
+        parts.append(last.text)
     text = "".join(parts)
     fixed: list[tuple[int, int]] = []
     for n, (start, end) in enumerate(ranges):
-        if text[end : end + 1] == "." and not text[end + 1 : end + 2].strip():
-            end += 1  # the full stop added to the page's last paragraph
         later = [s for s, _ in ranges[n + 1 :] if s > start]
         if later:
             end = min(end, later[0])  # a word joined over the break belongs to the next page
         fixed.append((start, max(start, min(end, len(text)))))
     return text, tuple(fixed)
-
-
-def finish_paragraph(paragraph: str) -> str:
-    """A paragraph as written: with a full stop when it ends without punctuation.
-
-    >>> finish_paragraph("1. Overview"), finish_paragraph("Costs (in yuan):")
-    ('1. Overview.', 'Costs (in yuan):')
-    """
-    return paragraph if _PUNCTUATED.search(paragraph) else paragraph + "."
