@@ -213,7 +213,7 @@ def test_pdf_whose_fonts_map_no_characters_is_like_a_scan(
     import kg.read.pdf
 
     # What PDFium gives for glyphs of fonts without a Unicode map: private-use characters.
-    monkeypatch.setattr(kg.read.pdf, "_assemble", lambda pages: ("\ue012\ue013 \ue014.", ((0, 6),)))
+    monkeypatch.setattr(kg.read.pdf, "assemble", lambda pages: ("\ue012\ue013 \ue014.", ((0, 6),)))
     docs, [note] = read(write_pdf(tmp_path / "glyphs.pdf", [Page(BODY)]))
     assert docs == []
     assert note.detail == (
