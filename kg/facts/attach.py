@@ -41,8 +41,6 @@ from kg.model import Fact
 _MEASURE_DEPS = ("compound", "nummod", "quantmod", "nmod", "appos")
 """Dependencies from a figure's number up to the noun it measures ("722.58 billion yuan")."""
 
-_DETERMINERS = frozenset({"the", "this", "these", "that", "those", "its", "their"})
-
 
 def tree_distance(a: Token, b: Token) -> int:
     """Edges between two tokens in the dependency tree (99 across documents)."""
@@ -174,11 +172,17 @@ def _role_cost(
 
 
 def _anaphors(
-    ctx: Context, sent: Span | None, s_start: int, s_end: int, words: list[str]
+    ctx: Context,
+    sent: Span | None,
+    s_start: int,
+    s_end: int,
+    words: list[str],
+    determiners: list[str],
 ) -> list[tuple[int, str, Token | None]]:
     """(offset, noun, token) of each phrase of the sentence that refers back with ``words``."""
     if not words:
         return []
+    dets = {w.casefold() for w in determiners}
     if sent is not None and sent.doc.has_annotation("DEP"):
         found: list[tuple[int, str, Token | None]] = []
         wanted = {w.casefold() for w in words}
@@ -188,11 +192,11 @@ def _anaphors(
             pos = ctx.offset(tok)
             if any(m.start <= pos < m.end for m in ctx.mentions):
                 continue  # "the New Deal": a name, a candidate of its own
-            if any(c.dep_ in ("det", "poss") and c.lower_ in _DETERMINERS for c in tok.children):
+            if any(c.dep_ in ("det", "poss") and c.lower_ in dets for c in tok.children):
                 found.append((pos, tok.lower_, tok))
         return found
     pattern = re.compile(
-        rf"\b(?:[Tt]he|[Tt]his|[Tt]hese|[Ii]ts)\s+(?:[\w-]+\s+)?(?P<noun>{alternation(words)})\b"
+        rf"\b(?i:{alternation(determiners)})\s+(?:[\w-]+\s+)?(?P<noun>{alternation(words)})\b"
     )
     text = ctx.text[s_start:s_end]
     return [
@@ -280,7 +284,9 @@ def attach_subject(
     ):
         if typ not in penalties:
             continue
-        for pos, noun, tok in _anaphors(ctx, sent, s_start, s_end, rules.words(section)):
+        for pos, noun, tok in _anaphors(
+            ctx, sent, s_start, s_end, rules.words(section), rules.words("anaphor_determiners")
+        ):
             target = _antecedent(ctx, pos, noun, typ)
             if target is None:
                 continue
