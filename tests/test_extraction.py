@@ -216,3 +216,19 @@ def test_each_of_two_coordinated_appositions_names_its_own_body(nlp_rules):
     assert ("Lee Ji-won", "Korea Trade Agency") in links
     assert ("Park Min-su", "Korean Steel Association") in links
     assert ("Lee Ji-won", "Korean Steel Association") not in links
+
+
+def test_every_form_of_a_country_is_one_place_keyed_by_its_country_id(nlp):
+    a, b = extract(
+        [
+            "The People's Republic of China and the United States signed a deal. "
+            "China and the U.S. will cut tariffs.",
+            "Officials of the U.S. and China met in Geneva.",
+        ],
+        nlp=nlp,
+    )
+    places = {e.key: e for e in a.entities if e.type == "Location"}
+    assert set(places) == {"Location/country.cn", "Location/country.us"}
+    assert places["Location/country.cn"].name == "China"
+    assert "People's Republic of China" in places["Location/country.cn"].aliases
+    assert {"Location/country.cn", "Location/country.us"} <= {e.key for e in b.entities}

@@ -34,6 +34,7 @@ from kg.pipeline.rules import RuleSet, plural_forms
 from kg.pipeline.select import nesting_pairs, priorities, select
 from kg.pipeline.spans import headline_tokens, portfolio_tokens
 from kg.pipeline.words import Words
+from kg.text import normalise_name
 
 DEFAULT_LABEL_MAP: dict[str, str] = {
     "PERSON": "Person",
@@ -156,6 +157,12 @@ class KGEntities:
             self.lexicon.add("org|" + o["id"], [nlp.make_doc(n) for n in names])
             if o.get("acronyms"):
                 self.acronyms.add("org|" + o["id"], [nlp.make_doc(a) for a in o["acronyms"]])
+        # Every spelling of a country -> its id, so "PRC" and "China" are one place.
+        self.country_ids: dict[str, str] = {}
+        for c in self.rules.countrys:
+            preferred[f"Location/{c['id']}"] = c["name"]
+            for form in (c["name"], *c.get("aliases", ())):
+                self.country_ids.setdefault(normalise_name(form), c["id"])
         self.lexicon_names: Mapping[str, str] = MappingProxyType(preferred)
         """Entity key → the lexicon's preferred name (read-only; one per pipeline)."""
 
@@ -181,6 +188,9 @@ class KGEntities:
         expand_sector_lists(self, doc, cands)
         cands = drop_shadowed(doc, cands, dropped_ends, headline)
         doc._.kg_mentions = select(doc, cands, self.nesting)
+        for m in doc._.kg_mentions:
+            if m[0] == "Location" and m[4] is None:
+                m[4] = self.country_ids.get(normalise_name(text[m[1] : m[2]]))
         doc._.kg_proposals = noun_phrases(self.words, doc, doc._.kg_mentions)
         return doc
 
