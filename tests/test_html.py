@@ -264,6 +264,25 @@ def test_evidence_per_item_is_bounded_and_the_rest_counted():
     assert node["evidence"][0] == {**many[0], "document": "d0"}
 
 
+def test_page_numbers_documents_for_the_filter_and_is_deterministic(policy_graph):
+    page = render_html(policy_graph)
+    assert page == render_html(policy_graph.copy())
+    data = _page_data(page)
+    assert data["documents"] == [
+        {"name": "news-1", "count": 4},
+        {"name": "news-2", "count": 5},
+        {"name": "news-3", "count": 1},
+    ]
+    docs = [d["name"] for d in data["documents"]]
+    duarte = next(n for n in data["nodes"] if n["label"] == "Ana Duarte")
+    assert [docs[i] for i in duarte["docs"]] == ["news-1", "news-2"]
+    assert all(len(e["docs"]) == 1 for e in data["edges"])
+    assert data["options"]["hideIsolated"] is True
+    lone = nx.MultiDiGraph()
+    _entity(lone, "person/lone", "Rui Lone", "Person")
+    assert _page_data(render_html(lone))["options"]["hideIsolated"] is False
+
+
 # ---- exports ---------------------------------------------------------------------------------
 
 
@@ -721,9 +740,10 @@ def test_search_for_a_shared_name_lists_every_match_with_its_type(glance):
 
 
 @pytest.mark.browser
-def test_labels_do_not_collide_on_the_small_graph(glance):
+def test_labels_do_not_collide_and_a_small_graph_is_named_in_full(glance):
     _reset(glance)
     _assert_labels_do_not_collide(glance)
+    assert len(glance.js("kgView.labels()")) == glance.drawn_nodes() == 8
 
 
 def test_ensure_chromium_script_is_idempotent_when_present():
