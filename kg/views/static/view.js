@@ -5,7 +5,7 @@
   "use strict";
   var t0 = performance.now();
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null };
+  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null, labels: null };
   window.kgTimings = timings;
 
   function $(id) { return document.getElementById(id); }
@@ -396,7 +396,7 @@
    * first, then the most connected. Zooming in spreads the entities, so more names fit. */
   var LABEL_FONT = "12px system-ui, sans-serif";
   var LABEL_FONT_SELECTED = "bold 12px system-ui, sans-serif";
-  var LABEL_HEIGHT = 15, LABEL_GAP = 2, CELL = 64;
+  var LABEL_HEIGHT = 15, LABEL_GAP = 2, LABEL_STUB = 8, CELL = 64;
   var rankOrder = DATA.nodes.map(function (n) { return n.id; }).sort(function (a, b) {
     return degree[b] - degree[a] || byId.get(b).value - byId.get(a).value || a - b;
   });
@@ -459,12 +459,14 @@
     var grid = new Grid();
     var shapes = new Map();
     var placed = [];
+    // The view is a scale and a shift: DOM = origin + canvas × scale.
+    var origin = network.canvasToDOM({ x: 0, y: 0 }), scale = network.getScale();
     network.body.nodeIndices.forEach(function (id) {
       var bb = network.getBoundingBox(id);
-      var tl = network.canvasToDOM({ x: bb.left, y: bb.top });
-      var br = network.canvasToDOM({ x: bb.right, y: bb.bottom });
-      if (br.x < -200 || tl.x > width + 200 || br.y < -50 || tl.y > height + 50) return;
-      var shape = { id: id, x: tl.x, y: tl.y, w: br.x - tl.x, h: br.y - tl.y };
+      var x = origin.x + bb.left * scale, y = origin.y + bb.top * scale;
+      var w = (bb.right - bb.left) * scale, h = (bb.bottom - bb.top) * scale;
+      if (x + w < -200 || x > width + 200 || y + h < -50 || y > height + 50) return;
+      var shape = { id: id, x: x, y: y, w: w, h: h };
       shapes.set(id, shape);
       grid.add(shape);
     });
@@ -475,15 +477,22 @@
       var shape = shapes.get(id);
       if (!shape || (i >= first.length && first.indexOf(id) >= 0)) return;
       var font = selected.has(id) ? LABEL_FONT_SELECTED : LABEL_FONT;
-      var w = labelWidth(id, font) + 2 * LABEL_GAP, h = LABEL_HEIGHT;
-      var midX = shape.x + shape.w / 2 - w / 2, midY = shape.y + shape.h / 2 - h / 2;
-      // Below the entity if there is room, else above, right or left of it.
-      var spots = [[midX, shape.y + shape.h + 1], [midX, shape.y - h - 1],
-                   [shape.x + shape.w + 2, midY], [shape.x - w - 2, midY]];
-      for (var k = 0; k < spots.length; k++) {
-        var box = { id: id, x: spots[k][0], y: spots[k][1], w: w, h: h, font: font };
+      var forced = i < first.length;
+      var h = LABEL_HEIGHT, midY = shape.y + shape.h / 2 - h / 2, cx = shape.x + shape.w / 2;
+      var w = 0;
+      // Below the entity if there is room, else above, right or left of it. Each spot is
+      // first tried with a stub of the label that any full label there would contain, so
+      // crowded entities cost no text measuring.
+      for (var k = 0; k < 4; k++) {
+        var stub = LABEL_STUB;
+        var sx = k < 2 ? cx - stub / 2 : k === 2 ? shape.x + shape.w + 2 : shape.x - 2 - stub;
+        var sy = k === 0 ? shape.y + shape.h + 1 : k === 1 ? shape.y - h - 1 : midY;
+        if (!forced && grid.hits({ x: sx, y: sy, w: stub, h: h }, id)) continue;
+        if (!w) w = labelWidth(id, font) + 2 * LABEL_GAP;
+        var bx = k < 2 ? cx - w / 2 : k === 2 ? sx : shape.x - 2 - w;
+        var box = { id: id, x: bx, y: sy, w: w, h: h, font: font };
         if (box.x + box.w < 0 || box.x > width || box.y > height || box.y + box.h < 0) continue;
-        if (i >= first.length && grid.hits(box, id)) continue;
+        if (!forced && grid.hits(box, id)) continue;
         grid.add(box);
         placed.push(box);
         return;
@@ -493,6 +502,7 @@
   }
 
   function drawLabels(ctx) {
+    var start = performance.now();
     var labels = placeLabels();
     var ratio = ctx.canvas.width / Math.max(1, container.clientWidth);
     ctx.save();
@@ -514,6 +524,7 @@
     lastLabels = labels.map(function (b) {
       return { id: b.id, text: shortLabel(b.id), x: b.x, y: b.y, w: b.w, h: b.h };
     });
+    timings.labels = performance.now() - start;
   }
   network.on("afterDrawing", drawLabels);
   network.on("hoverNode", function (p) { hovered = p.node; network.redraw(); });
