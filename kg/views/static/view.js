@@ -195,6 +195,8 @@
   });
 
   var docSelect = $("kg-document");
+  // One document (or none): nothing to choose between.
+  docSelect.hidden = document.querySelector(".kg-doc-filter").hidden = DATA.documents.length < 2;
   docSelect.appendChild(new Option("All documents (" + DATA.documents.length + ")", "-1"));
   DATA.documents.forEach(function (d, i) {
     docSelect.appendChild(new Option(d.name + " (" + d.count + ")", String(i)));
@@ -622,9 +624,26 @@
     if (hit !== null) selectNode(hit);
     return hit;
   }
+  function focusResult(step) {
+    var items = Array.prototype.slice.call(results.querySelectorAll(".kg-result"));
+    if (results.hidden || !items.length) return;
+    var at = items.indexOf(document.activeElement) + step;
+    if (at < 0) $("kg-search").focus();
+    else items[Math.min(at, items.length - 1)].focus();
+  }
   $("kg-search").addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") search(ev.target.value);
     else if (ev.key === "Escape") hideResults();
+    else if (ev.key === "ArrowDown" && !results.hidden) { ev.preventDefault(); focusResult(1); }
+  });
+  results.addEventListener("keydown", function (ev) {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      focusResult(ev.key === "ArrowDown" ? 1 : -1);
+    }
+  });
+  document.addEventListener("click", function (ev) {
+    if (!$("kg-search-box").contains(ev.target)) hideResults();
   });
   $("kg-search").addEventListener("change", function (ev) { search(ev.target.value); });
   $("kg-search-go").addEventListener("click", function () { search($("kg-search").value); });
