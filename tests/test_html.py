@@ -574,6 +574,9 @@ def _assert_labels_do_not_collide(view: View) -> None:
     """The names drawn at the default zoom: none overlaps another name or another entity."""
     drawn = view.js(
         """() => {
+        // The first view is the whole graph fitted; a redraw places the names (synchronously).
+        network.fit({animation: false});
+        network.redraw();
         const dom = id => {
           const b = network.getBoundingBox(id);
           const a = network.canvasToDOM({x: b.left, y: b.top});

@@ -241,6 +241,9 @@
     panel.hidden = true;
     network.unselectAll();
     if (pinned !== null) { pinned = null; applyFilters(); }
+    // The canvas widens again: resize now rather than at vis-network's next size check.
+    network.setSize("100%", "100%");
+    network.redraw();
   });
 
   function sentenceWithMark(ev) {
