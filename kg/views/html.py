@@ -95,7 +95,7 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
     return out, max(0, len(items) - MAX_EVIDENCE)
 
 
-def _all(edge: dict[str, Any]) -> list[dict[str, Any]]:
+def _edge_evidence(edge: dict[str, Any]) -> list[dict[str, Any]]:
     """Every evidence item of an edge (not only those the page embeds), as dicts."""
     return [ev for ev in edge.get("evidence") or () if isinstance(ev, dict)]
 
@@ -122,7 +122,11 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
     doc_names = sorted(
         (
             {str(x) for _, d in g.nodes(data=True) for x in d.get("documents") or ()}
-            | {str(ev.get("document", "")) for *_, d in g.edges(data=True) for ev in _all(d)}
+            | {
+                str(ev.get("document", ""))
+                for *_, d in g.edges(data=True)
+                for ev in _edge_evidence(d)
+            }
         )
         - {""}
     )
@@ -168,7 +172,11 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
                 "predicate": pred,
                 "rules": [str(r) for r in d.get("rules") or ()],
                 "docs": sorted(
-                    {doc_index[x] for x in (str(ev.get("document", "")) for ev in _all(d)) if x}
+                    {
+                        doc_index[x]
+                        for x in (str(ev.get("document", "")) for ev in _edge_evidence(d))
+                        if x
+                    }
                 ),
                 "evidence": evidence,
                 "more": more,
