@@ -203,6 +203,7 @@
   });
   docSelect.addEventListener("change", function () {
     docFilter = Number(docSelect.value);
+    docSelect.title = docFilter >= 0 ? DATA.documents[docFilter].name : "";
     applyFilters();
     // A document's entities may sit anywhere in the whole layout: frame them.
     network.fit({ animation: false });
