@@ -152,6 +152,11 @@ def hostile_graph() -> nx.MultiDiGraph:
     return g
 
 
+def _connected(graph: nx.MultiDiGraph) -> int:
+    """Entities with at least one relation: those the view shows at first."""
+    return sum(1 for n in graph if graph.degree(n))
+
+
 def _star(n: int) -> nx.MultiDiGraph:
     """One hub, a chain of decreasing connectedness, and loose entities: ranking is known."""
     g = nx.MultiDiGraph()
@@ -257,6 +262,25 @@ def test_evidence_per_item_is_bounded_and_the_rest_counted():
     node = _page_data(render_html(g))["nodes"][0]
     assert len(node["evidence"]) == 25 and node["more"] == 15
     assert node["evidence"][0] == {**many[0], "document": "d0"}
+
+
+def test_page_numbers_documents_for_the_filter_and_is_deterministic(policy_graph):
+    page = render_html(policy_graph)
+    assert page == render_html(policy_graph.copy())
+    data = _page_data(page)
+    assert data["documents"] == [
+        {"name": "news-1", "count": 4},
+        {"name": "news-2", "count": 5},
+        {"name": "news-3", "count": 1},
+    ]
+    docs = [d["name"] for d in data["documents"]]
+    duarte = next(n for n in data["nodes"] if n["label"] == "Ana Duarte")
+    assert [docs[i] for i in duarte["docs"]] == ["news-1", "news-2"]
+    assert all(len(e["docs"]) == 1 for e in data["edges"])
+    assert data["options"]["hideIsolated"] is True
+    lone = nx.MultiDiGraph()
+    _entity(lone, "person/lone", "Rui Lone", "Person")
+    assert _page_data(render_html(lone))["options"]["hideIsolated"] is False
 
 
 # ---- exports ---------------------------------------------------------------------------------
@@ -367,6 +391,9 @@ def open_view(browser, tmp_path):
 @pytest.mark.browser
 def test_every_entity_and_relation_is_drawn(open_view, policy_graph):
     view = open_view(policy_graph)
+    # Rui Lone has no relation: hidden until the toggle is unchecked.
+    assert view.drawn_nodes() == policy_graph.number_of_nodes() - 1
+    view.page.uncheck("#kg-isolated")
     assert view.drawn_nodes() == policy_graph.number_of_nodes()
     assert view.drawn_edges() == policy_graph.number_of_edges()
     assert view.js("typeof window.network.fit") == "function"
@@ -390,6 +417,7 @@ def test_search_by_alias_selects_and_shows_the_entity(open_view, policy_graph):
 @pytest.mark.browser
 def test_type_and_relation_filters_hide_only_what_is_filtered(open_view, policy_graph):
     view = open_view(policy_graph)
+    view.page.uncheck("#kg-isolated")
     view.page.uncheck('input[data-kg-type="Sector"]')
     assert view.drawn_nodes() == 6
     visible_types = view.js(
@@ -480,7 +508,7 @@ def test_hostile_document_through_the_real_pipeline_opens_no_dialog(open_view):
     )
     graph = kg.build([text]).to_networkx()
     view = open_view(graph)
-    assert view.drawn_nodes() == graph.number_of_nodes() > 0
+    assert view.drawn_nodes() == _connected(graph) > 0
     view.page.fill("#kg-search", "State Council")
     view.page.press("#kg-search", "Enter")
     assert SCRIPT in view.page.locator("#kg-panel .kg-evidence").inner_text()
@@ -517,9 +545,13 @@ def test_examples_view_draws_every_entity(browser, request):
     try:
         view.page.goto(html_path.as_uri())
         view.page.wait_for_selector("html[data-kg-state=ready]", timeout=60_000)
-        drawn = min(kg_graph.number_of_nodes(), view.js("kgView.data.nodes.length"))
-        assert view.drawn_nodes() == drawn == kg_graph.number_of_nodes()
-        label = view.js("kgView.data.nodes[0].label")
+        assert view.js("kgView.data.nodes.length") == kg_graph.number_of_nodes()
+        assert view.drawn_nodes() == _connected(kg_graph)
+        _assert_labels_do_not_collide(view)
+        label = view.js(
+            "kgView.data.nodes.map(n => n.label)"
+            ".find(l => kgView.matches(l).filter(m => m.kind === 0).length === 1)"
+        )
         view.page.fill("#kg-search", label)
         view.page.press("#kg-search", "Enter")
         assert view.js("network.getSelectedNodes().length") == 1
@@ -528,6 +560,193 @@ def test_examples_view_draws_every_entity(browser, request):
         assert bad == [] and view.errors == [] and view.dialogs == []
     finally:
         view.page.close()
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and (a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+    )
+
+
+def _assert_labels_do_not_collide(view: View) -> None:
+    """The names drawn at the default zoom: none overlaps another name or another entity."""
+    drawn = view.js(
+        """() => {
+        // The first view is the whole graph fitted; a redraw places the names (synchronously).
+        network.fit({animation: false});
+        network.redraw();
+        const dom = id => {
+          const b = network.getBoundingBox(id);
+          const a = network.canvasToDOM({x: b.left, y: b.top});
+          const c = network.canvasToDOM({x: b.right, y: b.bottom});
+          return {id: id, x: a.x, y: a.y, w: c.x - a.x, h: c.y - a.y};
+        };
+        return {labels: kgView.labels(), shapes: network.body.nodeIndices.map(dom)};
+        }"""
+    )
+    labels, shapes = drawn["labels"], {s["id"]: s for s in drawn["shapes"]}
+    names = {n["id"]: n["label"] for n in view.js("kgView.data.nodes")}
+    assert len(labels) >= len(shapes) // 2, "fewer than half the entities are named"
+    most = view.js(
+        "network.body.nodeIndices.map(i => [network.getConnectedEdges(i).length, i])"
+        ".sort((a, b) => b[0] - a[0] || a[1] - b[1])[0][1]"
+    )
+    assert most in {b["id"] for b in labels}, "the most connected entity has no name"
+    for i, box in enumerate(labels):
+        text = box["text"]
+        assert names[box["id"]] == text or (
+            text.endswith("\u2026") and names[box["id"]].startswith(text[:-1])
+        )
+        own = shapes[box["id"]]
+        # Beside its own entity (below, above, right or left, within a few pixels).
+        near = {**own, "x": own["x"] - 3, "y": own["y"] - 3, "w": own["w"] + 6, "h": own["h"] + 6}
+        assert _overlap(box, near), f"label {text!r} is away from its entity"
+        for other in labels[i + 1 :]:
+            assert not _overlap(box, other), f"labels {text!r} and {other['text']!r} overlap"
+        for sid, shape in shapes.items():
+            assert sid == box["id"] or not _overlap(box, shape), f"label {text!r} covers an entity"
+
+
+# ---- the controls, on one page shared by the tests below -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def glance_graph(policy_graph) -> nx.MultiDiGraph:
+    """The policy graph plus a third document: a loose entity and a name two entities share."""
+    g = policy_graph.copy()
+    s5 = "The Porto Vela Port Authority, known as Porto Vela, runs the docks of Porto Vela."
+    _entity(
+        g,
+        "org/port-authority",
+        "Porto Vela Port Authority",
+        "Organization",
+        aliases=["Porto Vela"],
+        evidence=[_ev("news-3", s5, "Porto Vela Port Authority")],
+    )
+    g.nodes[ID + "location/porto-vela"]["documents"] = ["news-2", "news-3"]
+    _relation(g, "org/port-authority", "locatedIn", "location/porto-vela", s5, "news-3")
+    return g
+
+
+@pytest.fixture(scope="module")
+def glance(browser, glance_graph, tmp_path_factory):
+    """One opened view of ``glance_graph``; each test puts the controls back as it found them."""
+    path = tmp_path_factory.mktemp("glance") / "view.html"
+    write_html(glance_graph, path)
+    view = View(browser.new_page(viewport={"width": 1280, "height": 800}))
+    view.page.goto(path.as_uri())
+    view.page.wait_for_selector("html[data-kg-state=ready]", timeout=30_000)
+    yield view
+    bad = [u for u in view.requests if not u.startswith(("file:", "data:", "blob:"))]
+    assert bad == [] and view.errors == [] and view.dialogs == []
+    view.page.close()
+
+
+def _drawn(view: View) -> tuple[set[str], list[str]]:
+    """Labels of the entities and (from, predicate, to) of the relations on the canvas."""
+    return (
+        set(view.js("network.body.nodeIndices.map(i => kgView.data.nodes[i].label)")),
+        sorted(
+            view.js(
+                "network.body.edgeIndices.map(i => kgView.data.edges[i])"
+                ".map(e => [kgView.data.nodes[e.from].label, e.predicate,"
+                " kgView.data.nodes[e.to].label].join(' '))"
+            )
+        ),
+    )
+
+
+def _reset(view: View) -> None:
+    view.page.keyboard.press("Escape")
+    if view.page.locator("#kg-panel").is_visible():
+        view.page.click("#kg-panel-close")
+    view.page.select_option("#kg-document", "-1")
+    view.page.check("#kg-isolated")
+
+
+@pytest.mark.browser
+def test_isolated_toggle_hides_and_shows_entities_without_relations(glance, glance_graph):
+    _reset(glance)
+    nodes, _ = _drawn(glance)
+    assert "Rui Lone" not in nodes and len(nodes) == glance_graph.number_of_nodes() - 1
+    assert glance.page.locator("#kg-isolated-count").inner_text() == "1"
+    glance.page.uncheck("#kg-isolated")
+    nodes, _ = _drawn(glance)
+    assert "Rui Lone" in nodes and len(nodes) == glance_graph.number_of_nodes()
+    assert "showing" not in glance.page.locator("#kg-counts").inner_text()
+    glance.page.check("#kg-isolated")
+    assert "Rui Lone" not in _drawn(glance)[0]
+    assert "showing 8 entities and 7 relations" in glance.page.locator("#kg-counts").inner_text()
+
+
+def _expected(graph: nx.MultiDiGraph, doc: str) -> tuple[set[str], list[str]]:
+    nodes = {n for n, d in graph.nodes(data=True) if doc in d["documents"]}
+    edges = sorted(
+        f"{graph.nodes[u]['label']} {d['predicate']} {graph.nodes[v]['label']}"
+        for u, v, d in graph.edges(data=True)
+        if u in nodes and v in nodes and doc in {e["document"] for e in d["evidence"]}
+    )
+    return {graph.nodes[n]["label"] for n in nodes}, edges
+
+
+@pytest.mark.browser
+def test_document_filter_shows_only_that_documents_entities_and_relations(glance, glance_graph):
+    _reset(glance)
+    glance.page.uncheck("#kg-isolated")
+    options = glance.page.locator("#kg-document option").all_inner_texts()
+    assert options == ["All documents (3)", "news-1 (4)", "news-2 (5)", "news-3 (3)"]
+    for doc in ("news-1", "news-2", "news-3"):
+        glance.page.select_option("#kg-document", label=next(o for o in options if doc in o))
+        assert _drawn(glance) == _expected(glance_graph, doc)
+    # news-2 mentions Ana Duarte, but her only relation is in news-1: the toggle hides her.
+    glance.page.select_option("#kg-document", label="news-2 (5)")
+    glance.page.check("#kg-isolated")
+    nodes, edges = _drawn(glance)
+    assert nodes == {"Coastal Freight Plan", "shipping", "logistics"} and len(edges) == 2
+    glance.page.select_option("#kg-document", "-1")
+    assert _drawn(glance)[0] == set(glance_graph.nodes[n]["label"] for n in glance_graph) - {
+        "Rui Lone"
+    }
+
+
+@pytest.mark.browser
+def test_search_for_a_shared_name_lists_every_match_with_its_type(glance):
+    _reset(glance)
+    page = glance.page
+    page.fill("#kg-search", "porto vela")
+    page.press("#kg-search", "Enter")
+    results = page.locator("#kg-search-results .kg-result")
+    assert page.locator("#kg-search-results").is_visible()
+    rows = [
+        (r.locator(".kg-result-label").inner_text(), r.locator(".kg-result-type").inner_text())
+        for r in results.all()
+    ]
+    assert sorted(rows) == [
+        ("Porto Vela", "Location"),
+        ("Porto Vela Port Authority", "Organization"),
+    ]
+    assert "2 entities are named" in page.locator("#kg-search-status").inner_text()
+    assert glance.js("network.getSelectedNodes()") == [] and page.locator("#kg-panel").is_hidden()
+    results.filter(has_text="Organization").click()
+    assert glance.js("network.getSelectedNodes()") == [glance.node_id("Porto Vela Port Authority")]
+    assert page.locator("#kg-panel h2").inner_text() == "Porto Vela Port Authority"
+    assert page.locator("#kg-search-results").is_hidden()
+    # A match the toggle hides is shown when opened, and hidden again when closed.
+    page.fill("#kg-search", "rui lone")
+    page.press("#kg-search", "Enter")
+    assert glance.js("network.getSelectedNodes()") == [glance.node_id("Rui Lone")]
+    assert "Rui Lone" in _drawn(glance)[0]
+    page.click("#kg-panel-close")
+    assert "Rui Lone" not in _drawn(glance)[0]
+
+
+@pytest.mark.browser
+def test_labels_do_not_collide_and_a_small_graph_is_named_in_full(glance):
+    _reset(glance)
+    _assert_labels_do_not_collide(glance)
+    assert len(glance.js("kgView.labels()")) == glance.drawn_nodes() == 8
 
 
 def test_ensure_chromium_script_is_idempotent_when_present():

@@ -95,6 +95,11 @@ def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int
     return out, max(0, len(items) - MAX_EVIDENCE)
 
 
+def _edge_evidence(edge: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every evidence item of an edge (not only those the page embeds), as dicts."""
+    return [ev for ev in edge.get("evidence") or () if isinstance(ev, dict)]
+
+
 def _facts(items: Any) -> list[dict[str, Any]]:
     """A node's figures, dates and statements for its panel (as many as evidence sentences)."""
     keys = ("type", "text", "value", "unit", "role", "document")
@@ -112,6 +117,21 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
     use_layout = layout if layout is not None else g.number_of_nodes() > PHYSICS_MAX_NODES
     # Physics starts from the precomputed layout too, so it settles in a few dozen steps.
     positions = node_positions(g)
+    # Documents are numbered once, in sorted order; nodes and edges carry the numbers the
+    # document filter compares (an edge's come from all its evidence, not the embedded part).
+    doc_names = sorted(
+        (
+            {str(x) for _, d in g.nodes(data=True) for x in d.get("documents") or ()}
+            | {
+                str(ev.get("document", ""))
+                for *_, d in g.edges(data=True)
+                for ev in _edge_evidence(d)
+            }
+        )
+        - {""}
+    )
+    doc_index = {name: i for i, name in enumerate(doc_names)}
+    doc_counts: Counter[str] = Counter()
     nodes = []
     type_counts: Counter[str] = Counter()
     for n, d in g.nodes(data=True):
@@ -119,6 +139,8 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
         type_counts[kind] += 1
         evidence, more = _evidence(d.get("evidence"), with_offsets=True)
         mentions = int(d.get("mentions") or 0)
+        documents = sorted({str(x) for x in d.get("documents") or ()} - {""})
+        doc_counts.update(documents)
         row: dict[str, Any] = {
             "id": index[n],
             "iri": str(n),
@@ -127,7 +149,8 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
             "aliases": [str(a) for a in d.get("aliases") or ()],
             "mentions": mentions,
             "value": mentions or g.degree(n),
-            "documents": [str(x) for x in d.get("documents") or ()],
+            "documents": documents,
+            "docs": [doc_index[x] for x in documents],
             "evidence": evidence,
             "more": more,
             "facts": _facts(d.get("facts")),
@@ -148,6 +171,13 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
                 "to": index[v],
                 "predicate": pred,
                 "rules": [str(r) for r in d.get("rules") or ()],
+                "docs": sorted(
+                    {
+                        doc_index[x]
+                        for x in (str(ev.get("document", "")) for ev in _edge_evidence(d))
+                        if x
+                    }
+                ),
                 "evidence": evidence,
                 "more": more,
             }
@@ -177,6 +207,7 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
         "summary": f"{n_nodes:,} entities · {n_edges:,} relations",
         "types": types,
         "predicates": predicates,
+        "documents": [{"name": x, "count": doc_counts[x]} for x in doc_names],
         "nodes": nodes,
         "edges": edges,
         "options": {
@@ -184,6 +215,8 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
             # Fewer layout iterations as graphs grow, so the page settles in seconds.
             "iterations": 100 if n_nodes <= 300 else 60,
             "smooth": n_edges <= 1000,
+            # Entities without a relation crowd the canvas; hide them when there is a graph.
+            "hideIsolated": n_edges > 0,
         },
     }
 

@@ -5,7 +5,7 @@
   "use strict";
   var t0 = performance.now();
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null };
+  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null, labels: null };
   window.kgTimings = timings;
 
   function $(id) { return document.getElementById(id); }
@@ -30,6 +30,46 @@
   var predOn = new Map();
   DATA.types.forEach(function (t) { typeOn.set(t.name, true); });
   DATA.predicates.forEach(function (p) { predOn.set(p.name, true); });
+  var docFilter = -1;                       // index into DATA.documents; -1 = every document
+  var hideIsolated = Boolean(DATA.options.hideIsolated);
+  var pinned = null;                        // the entity the user opened stays visible
+  var typeStyle = new Map();
+  DATA.types.forEach(function (t) { typeStyle.set(t.name, t); });
+
+  // Node and edge ids are their positions in DATA.nodes / DATA.edges.
+  var degree = new Int32Array(DATA.nodes.length);
+  DATA.edges.forEach(function (e) { degree[e.from]++; degree[e.to]++; });
+
+  /* What the filters leave: a node shows if its type is on and it is in the chosen
+   * document; an edge if its relation is on, it is in the document and both ends show;
+   * with hideIsolated, a node with no edge left showing is hidden too. */
+  function visibility() {
+    var base = new Array(DATA.nodes.length);
+    var shownDegree = new Int32Array(DATA.nodes.length);
+    var edgeHidden = new Array(DATA.edges.length);
+    DATA.nodes.forEach(function (n) {
+      base[n.id] = n.id !== pinned &&
+        (!typeOn.get(n.type) || (docFilter >= 0 && n.docs.indexOf(docFilter) < 0));
+    });
+    DATA.edges.forEach(function (e) {
+      var hide = !predOn.get(e.predicate) || base[e.from] || base[e.to] ||
+                 (docFilter >= 0 && e.docs.indexOf(docFilter) < 0);
+      edgeHidden[e.id] = hide;
+      if (!hide) { shownDegree[e.from]++; shownDegree[e.to]++; }
+    });
+    var nodeHidden = new Array(DATA.nodes.length);
+    var lone = 0, shown = 0, edgesShown = 0;
+    DATA.nodes.forEach(function (n) {
+      var isolated = !base[n.id] && shownDegree[n.id] === 0 && n.id !== pinned;
+      if (isolated) lone++;
+      nodeHidden[n.id] = base[n.id] || (hideIsolated && isolated);
+      if (!nodeHidden[n.id]) shown++;
+    });
+    edgeHidden.forEach(function (h) { if (!h) edgesShown++; });
+    return { nodes: nodeHidden, edges: edgeHidden, isolated: lone, shown: shown,
+             edgesShown: edgesShown };
+  }
+  var initial = visibility();
 
   var groups = {};
   DATA.types.forEach(function (t) {
@@ -50,14 +90,16 @@
 
   var nodeItems = DATA.nodes.map(function (n) {
     byId.set(n.id, n);
-    var item = { id: n.id, label: n.label, group: n.type, value: n.value, title: tooltip(n) };
+    // No vis-network label: the label layer below draws names where they do not collide.
+    var item = { id: n.id, group: n.type, value: n.value, title: tooltip(n),
+                 hidden: initial.nodes[n.id] };
     if (n.x !== undefined) { item.x = n.x; item.y = n.y; }
     return item;
   });
   var edgeById = new Map();
   var edgeItems = DATA.edges.map(function (e) {
     edgeById.set(e.id, e);
-    return { id: e.id, from: e.from, to: e.to, label: e.predicate,
+    return { id: e.id, from: e.from, to: e.to, label: e.predicate, hidden: initial.edges[e.id],
              title: byId.get(e.from).label + " \u2192 " + e.predicate + " \u2192 " + byId.get(e.to).label };
   });
 
@@ -71,14 +113,15 @@
     interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big },
     nodes: {
       shape: "dot",
-      scaling: { min: 8, max: 34, label: { enabled: true, min: 12, max: 22, drawThreshold: 5 } },
-      font: { size: 12, face: "system-ui, sans-serif" },
+      scaling: { min: 8, max: 34 },
       borderWidth: 1
     },
     edges: {
       arrows: { to: { enabled: true, scaleFactor: 0.5 } },
       color: { color: "#9aa3ad", highlight: "#24292f", hover: "#24292f", inherit: false },
       font: { size: 9, color: "#57606a", strokeWidth: 2, align: "middle" },
+      // Relation names only once zoomed in past the first view (9 px × scale ≥ 11 px).
+      scaling: { label: { drawThreshold: 12 } },
       smooth: DATA.options.smooth ? { type: "continuous" } : false,
       width: 1
     },
@@ -123,24 +166,49 @@
 
   // ---- filters and legend ----------------------------------------------------
   function applyFilters() {
+    var v = visibility();
     var nodeUpdates = [];
     nodes.forEach(function (item) {
-      var hide = !typeOn.get(byId.get(item.id).type);
-      if (Boolean(item.hidden) !== hide) nodeUpdates.push({ id: item.id, hidden: hide });
+      if (Boolean(item.hidden) !== v.nodes[item.id]) nodeUpdates.push({ id: item.id, hidden: v.nodes[item.id] });
     });
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     var edgeUpdates = [];
     edges.forEach(function (item) {
-      var e = edgeById.get(item.id);
-      var hide = !predOn.get(e.predicate) || !typeOn.get(byId.get(e.from).type) ||
-                 !typeOn.get(byId.get(e.to).type);
-      if (Boolean(item.hidden) !== hide) edgeUpdates.push({ id: item.id, hidden: hide });
+      if (Boolean(item.hidden) !== v.edges[item.id]) edgeUpdates.push({ id: item.id, hidden: v.edges[item.id] });
     });
     if (edgeUpdates.length) edges.update(edgeUpdates);
-    var shown = nodes.get({ filter: function (n) { return !n.hidden; } }).length;
-    $("kg-counts").textContent = shown === DATA.nodes.length ? DATA.summary :
-      DATA.summary + " \u00b7 " + shown + " shown after filters";
+    showCounts(v);
   }
+
+  function showCounts(v) {
+    $("kg-counts").textContent = v.shown === DATA.nodes.length && v.edgesShown === DATA.edges.length ?
+      DATA.summary : DATA.summary + " \u00b7 showing " + v.shown.toLocaleString("en") +
+      " entities and " + v.edgesShown.toLocaleString("en") + " relations";
+    $("kg-isolated-count").textContent = v.isolated;
+  }
+
+  var isolatedBox = $("kg-isolated");
+  isolatedBox.checked = hideIsolated;
+  isolatedBox.addEventListener("change", function () {
+    hideIsolated = isolatedBox.checked;
+    applyFilters();
+  });
+
+  var docSelect = $("kg-document");
+  // One document (or none): nothing to choose between.
+  docSelect.hidden = document.querySelector(".kg-doc-filter").hidden = DATA.documents.length < 2;
+  docSelect.appendChild(new Option("All documents (" + DATA.documents.length + ")", "-1"));
+  DATA.documents.forEach(function (d, i) {
+    docSelect.appendChild(new Option(d.name + " (" + d.count + ")", String(i)));
+  });
+  docSelect.addEventListener("change", function () {
+    docFilter = Number(docSelect.value);
+    docSelect.title = docFilter >= 0 ? DATA.documents[docFilter].name : "";
+    applyFilters();
+    // A document's entities may sit anywhere in the whole layout: frame them.
+    network.fit({ animation: false });
+  });
+  showCounts(initial);
 
   function filterRow(list, name, count, swatch, state, dataAttr) {
     var li = el("li");
@@ -173,6 +241,10 @@
   $("kg-panel-close").addEventListener("click", function () {
     panel.hidden = true;
     network.unselectAll();
+    if (pinned !== null) { pinned = null; applyFilters(); }
+    // The canvas widens again: resize now rather than at vis-network's next size check.
+    network.setSize("100%", "100%");
+    network.redraw();
   });
 
   function sentenceWithMark(ev) {
@@ -298,8 +370,12 @@
   }
 
   network.on("click", function (params) {
-    if (params.nodes.length) showNode(params.nodes[0]);
-    else if (params.edges.length) showEdge(params.edges[0]);
+    hideResults();
+    if (params.nodes.length) {
+      pinned = params.nodes[0];
+      applyFilters();
+      showNode(params.nodes[0]);
+    } else if (params.edges.length) showEdge(params.edges[0]);
   });
 
   function selectNode(id) {
@@ -309,8 +385,10 @@
       typeOn.set(n.type, true);
       var box = document.querySelector('input[data-kg-type="' + CSS.escape(n.type) + '"]');
       if (box) box.checked = true;
-      applyFilters();
     }
+    // Hidden by the document filter or as an entity without relations: show it anyway.
+    pinned = id;
+    applyFilters();
     network.selectNodes([id]);
     showNode(id);
     // The panel narrows the canvas: resize now so that focus centres in the visible part.
@@ -318,16 +396,156 @@
     network.focus(id, { scale: Math.max(network.getScale(), 1.0), animation: false });
   }
 
+  // ---- labels -------------------------------------------------------------------
+  /* Names are drawn on top of the network, at a fixed size on screen, and only where they
+   * collide with no name already placed and no other entity: the opened and hovered entity
+   * first, then the most connected. Zooming in spreads the entities, so more names fit. */
+  var LABEL_FONT = "12px system-ui, sans-serif";
+  var LABEL_FONT_SELECTED = "bold 12px system-ui, sans-serif";
+  var LABEL_HEIGHT = 15, LABEL_GAP = 2, LABEL_STUB = 8, CELL = 64;
+  var rankOrder = DATA.nodes.map(function (n) { return n.id; }).sort(function (a, b) {
+    return degree[b] - degree[a] || byId.get(b).value - byId.get(a).value || a - b;
+  });
+  var LABEL_CHARS = 32;
+  function shortLabel(id) {
+    // A long policy title would cover the graph; its full name is in the tooltip and panel.
+    var s = byId.get(id).label;
+    return s.length > LABEL_CHARS ? s.slice(0, LABEL_CHARS - 2).trimEnd() + "\u2026" : s;
+  }
+  var measure = document.createElement("canvas").getContext("2d");
+  var widths = new Map();
+  function labelWidth(id, font) {
+    var key = font === LABEL_FONT ? id : -1 - id;
+    var w = widths.get(key);
+    if (w === undefined) {
+      measure.font = font;
+      w = Math.ceil(measure.measureText(shortLabel(id)).width);
+      widths.set(key, w);
+    }
+    return w;
+  }
+  var hovered = null;
+  var lastLabels = [];
+
+  function Grid() { this.cells = new Map(); }
+  Grid.prototype.keys = function (b) {
+    var out = [];
+    for (var gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
+      for (var gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
+        out.push(gx + ":" + gy);
+      }
+    }
+    return out;
+  };
+  Grid.prototype.hits = function (b, except) {
+    var keys = this.keys(b);
+    for (var i = 0; i < keys.length; i++) {
+      var list = this.cells.get(keys[i]);
+      if (!list) continue;
+      for (var j = 0; j < list.length; j++) {
+        var o = list[j];
+        if (o.id !== except && b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  Grid.prototype.add = function (b) {
+    var keys = this.keys(b);
+    for (var i = 0; i < keys.length; i++) {
+      var list = this.cells.get(keys[i]);
+      if (list) list.push(b); else this.cells.set(keys[i], [b]);
+    }
+  };
+
+  function placeLabels() {
+    var width = container.clientWidth, height = container.clientHeight;
+    var selected = new Set(network.getSelectedNodes());
+    var grid = new Grid();
+    var shapes = new Map();
+    var placed = [];
+    // The view is a scale and a shift: DOM = origin + canvas × scale.
+    var origin = network.canvasToDOM({ x: 0, y: 0 }), scale = network.getScale();
+    network.body.nodeIndices.forEach(function (id) {
+      var bb = network.getBoundingBox(id);
+      var x = origin.x + bb.left * scale, y = origin.y + bb.top * scale;
+      var w = (bb.right - bb.left) * scale, h = (bb.bottom - bb.top) * scale;
+      if (x + w < -200 || x > width + 200 || y + h < -50 || y > height + 50) return;
+      var shape = { id: id, x: x, y: y, w: w, h: h };
+      shapes.set(id, shape);
+      grid.add(shape);
+    });
+    var first = [];
+    selected.forEach(function (id) { first.push(id); });
+    if (hovered !== null && !selected.has(hovered)) first.push(hovered);
+    first.concat(rankOrder).forEach(function (id, i) {
+      var shape = shapes.get(id);
+      if (!shape || (i >= first.length && first.indexOf(id) >= 0)) return;
+      var font = selected.has(id) ? LABEL_FONT_SELECTED : LABEL_FONT;
+      var forced = i < first.length;
+      var h = LABEL_HEIGHT, midY = shape.y + shape.h / 2 - h / 2, cx = shape.x + shape.w / 2;
+      var w = 0;
+      // Below the entity if there is room, else above, right or left of it. Each spot is
+      // first tried with a stub of the label that any full label there would contain, so
+      // crowded entities cost no text measuring.
+      for (var k = 0; k < 4; k++) {
+        var stub = LABEL_STUB;
+        var sx = k < 2 ? cx - stub / 2 : k === 2 ? shape.x + shape.w + 2 : shape.x - 2 - stub;
+        var sy = k === 0 ? shape.y + shape.h + 1 : k === 1 ? shape.y - h - 1 : midY;
+        if (!forced && grid.hits({ x: sx, y: sy, w: stub, h: h }, id)) continue;
+        if (!w) w = labelWidth(id, font) + 2 * LABEL_GAP;
+        var bx = k < 2 ? cx - w / 2 : k === 2 ? sx : shape.x - 2 - w;
+        var box = { id: id, x: bx, y: sy, w: w, h: h, font: font };
+        if (box.x + box.w < 0 || box.x > width || box.y > height || box.y + box.h < 0) continue;
+        if (!forced && grid.hits(box, id)) continue;
+        grid.add(box);
+        placed.push(box);
+        return;
+      }
+    });
+    return placed;
+  }
+
+  function drawLabels(ctx) {
+    var start = performance.now();
+    var labels = placeLabels();
+    var ratio = ctx.canvas.width / Math.max(1, container.clientWidth);
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.fillStyle = "#1f2328";
+    labels.forEach(function (b) {
+      var text = shortLabel(b.id);
+      var cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+      ctx.font = b.font;
+      ctx.strokeText(text, cx, cy);
+      ctx.fillText(text, cx, cy);
+    });
+    ctx.restore();
+    lastLabels = labels.map(function (b) {
+      return { id: b.id, text: shortLabel(b.id), x: b.x, y: b.y, w: b.w, h: b.h };
+    });
+    timings.labels = performance.now() - start;
+  }
+  network.on("afterDrawing", drawLabels);
+  network.on("hoverNode", function (p) { hovered = p.node; network.redraw(); });
+  network.on("blurNode", function () { hovered = null; network.redraw(); });
+
   // ---- search -----------------------------------------------------------------
   var names = [];
   DATA.nodes.forEach(function (n) {
-    names.push([fold(n.label), n.id]);
-    n.aliases.forEach(function (a) { names.push([fold(a), n.id]); });
+    names.push([fold(n.label), n.id, n.label]);
+    n.aliases.forEach(function (a) { names.push([fold(a), n.id, a]); });
   });
   var datalist = $("kg-names");
   var seen = new Set();
   // Autocomplete offers the most mentioned names only: a long datalist makes typing sluggish.
-  DATA.nodes.slice().sort(function (a, b) { return b.value - a.value; }).slice(0, 400)
+  DATA.nodes.slice().sort(function (a, b) { return b.value - a.value || a.id - b.id; }).slice(0, 400)
     .forEach(function (n) {
     [n.label].concat(n.aliases).forEach(function (s) {
       if (seen.has(s)) return;
@@ -338,32 +556,104 @@
     });
   });
 
-  function search(query) {
+  var MAX_RESULTS = 100;
+  /* Every entity whose label or an alias contains the query: exact names first, then
+   * names that start with it, then the rest; the most connected first within each. */
+  function matches(query) {
     var q = fold(query).trim();
+    if (!q) return [];
+    var best = new Map();
+    for (var i = 0; i < names.length; i++) {
+      var at = names[i][0].indexOf(q);
+      if (at < 0) continue;
+      var kind = names[i][0] === q ? 0 : at === 0 ? 1 : 2;
+      var had = best.get(names[i][1]);
+      if (had === undefined || kind < had.kind) best.set(names[i][1], { id: names[i][1], kind: kind, name: names[i][2] });
+    }
+    return Array.from(best.values()).sort(function (a, b) {
+      return a.kind - b.kind || degree[b.id] - degree[a.id] || byId.get(b.id).value - byId.get(a.id).value || a.id - b.id;
+    });
+  }
+
+  var results = $("kg-search-results");
+  function hideResults() { results.hidden = true; }
+
+  function showResults(found, opened) {
+    results.textContent = "";
+    found.slice(0, MAX_RESULTS).forEach(function (m) {
+      var n = byId.get(m.id);
+      var li = el("li");
+      var b = el("button", null, "kg-result");
+      b.type = "button";
+      b.setAttribute("data-kg-id", String(m.id));
+      if (m.id === opened) b.setAttribute("aria-current", "true");
+      var t = typeStyle.get(n.type);
+      var sw = el("span", null, "kg-swatch kg-swatch-" + (t ? t.shape : "dot"));
+      if (t) sw.style.background = t.color;
+      b.appendChild(sw);
+      b.appendChild(el("span", n.label, "kg-result-label"));
+      b.appendChild(el("span", n.type, "kg-result-type"));
+      if (fold(m.name) !== fold(n.label)) b.appendChild(el("span", "also \u201c" + m.name + "\u201d", "kg-result-alias"));
+      b.appendChild(el("span", n.documents.length + " doc" + (n.documents.length === 1 ? "" : "s") +
+                               " \u00b7 " + degree[m.id] + " rel.", "kg-result-meta"));
+      b.addEventListener("click", function () { hideResults(); selectNode(m.id); });
+      li.appendChild(b);
+      results.appendChild(li);
+    });
+    if (found.length > MAX_RESULTS) {
+      results.appendChild(el("li", "\u2026 and " + (found.length - MAX_RESULTS) + " more: type more of the name.", "kg-more"));
+    }
+    results.hidden = false;
+  }
+
+  function search(query) {
     var status = $("kg-search-status");
     status.textContent = "";
-    if (!q) return null;
-    var exact = null, prefix = null, part = null;
-    for (var i = 0; i < names.length; i++) {
-      var s = names[i][0];
-      if (s === q) { exact = names[i][1]; break; }
-      if (prefix === null && s.indexOf(q) === 0) prefix = names[i][1];
-      else if (part === null && s.indexOf(q) > 0) part = names[i][1];
-    }
-    var hit = exact !== null ? exact : prefix !== null ? prefix : part;
-    if (hit === null) {
+    hideResults();
+    var found = matches(query);
+    if (!String(query).trim()) return null;
+    if (!found.length) {
       status.textContent = "No entity matches \u201c" + query + "\u201d";
       return null;
     }
-    selectNode(hit);
+    var exact = found.filter(function (m) { return m.kind === 0; });
+    // One entity has that name (or only one matches at all): open it. Several: let the user choose.
+    var hit = exact.length === 1 ? exact[0].id : found.length === 1 ? found[0].id : null;
+    if (found.length > 1) {
+      status.textContent = exact.length > 1 ?
+        exact.length + " entities are named \u201c" + query.trim() + "\u201d" :
+        found.length + " matches";
+      showResults(found, hit);
+    }
+    if (hit !== null) selectNode(hit);
     return hit;
+  }
+  function focusResult(step) {
+    var items = Array.prototype.slice.call(results.querySelectorAll(".kg-result"));
+    if (results.hidden || !items.length) return;
+    var at = items.indexOf(document.activeElement) + step;
+    if (at < 0) $("kg-search").focus();
+    else items[Math.min(at, items.length - 1)].focus();
   }
   $("kg-search").addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") search(ev.target.value);
+    else if (ev.key === "Escape") hideResults();
+    else if (ev.key === "ArrowDown" && !results.hidden) { ev.preventDefault(); focusResult(1); }
+  });
+  results.addEventListener("keydown", function (ev) {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      focusResult(ev.key === "ArrowDown" ? 1 : -1);
+    }
+  });
+  document.addEventListener("click", function (ev) {
+    if (!$("kg-search-box").contains(ev.target)) hideResults();
   });
   $("kg-search").addEventListener("change", function (ev) { search(ev.target.value); });
   $("kg-search-go").addEventListener("click", function () { search($("kg-search").value); });
+  results.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hideResults(); });
 
   window.kgView = { nodes: nodes, edges: edges, data: DATA, search: search, select: selectNode,
-                    applyFilters: applyFilters };
+                    applyFilters: applyFilters, matches: matches,
+                    labels: function () { return lastLabels.slice(); } };
 })();
