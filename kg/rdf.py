@@ -69,6 +69,10 @@ def _slug(name: str) -> str:
     return slug
 
 
+_COUNTRY_KEY = "Location/country."
+"""Key prefix of the bundled countries, whose ids are ISO 3166-1 alpha-2 codes."""
+
+
 def entity_iri(key: str) -> URIRef:
     """The IRI of the entity with this identity key (``<Type>/<name>``).
 
@@ -153,6 +157,9 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
             add(node, _SCHEMA_JOB_TITLE, Literal(role))
         if entity.type == "Sector":
             add(node, SKOS.inScheme, KGO.SectorScheme)
+        if entity.key.startswith(_COUNTRY_KEY):  # a country of kg/patterns/countries.jsonl
+            code = entity.key[len(_COUNTRY_KEY) :].upper()
+            add(node, SKOS.notation, Literal(code, datatype=KGO.ISO3166Alpha2))
         for mention in entity.mentions:
             _add_mention(add, doc, node, mention, page_of)
             sentences.add((mention.sentence_start, mention.sentence_end))

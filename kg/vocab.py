@@ -61,6 +61,7 @@ class KGO(DefinedNamespace):
     RelationAssertion: URIRef
     Sector: URIRef
     SectorScheme: URIRef
+    ISO3166Alpha2: URIRef
     Statement: URIRef
     about: URIRef
     concernsSector: URIRef

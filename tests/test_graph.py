@@ -290,3 +290,13 @@ def test_remove_rewrites_the_build_graph_like_a_build_of_what_is_left(nlp):
         bindings={"g": BUILD_GRAPH},
     )
     assert [(int(r[0]), str(r[1])) for r in rows] == [(1, str(document_iri("a")))]
+
+
+def test_a_country_carries_its_iso_3166_code(examples_kg):
+    rows = examples_kg.query(
+        "SELECT ?label ?code WHERE { ?c skos:prefLabel ?label ; skos:notation ?code }"
+    )
+    codes = {str(r.label): r.code for r in rows}
+    assert str(codes["China"]) == "CN"
+    assert str(codes["China"].datatype).endswith("ISO3166Alpha2")
+    assert "Beijing" not in codes  # a city has no country code
