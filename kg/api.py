@@ -56,6 +56,7 @@ def build(
     model: str | None = None,
     workers: int | None = None,
     patterns: Sequence[str | Path] | None = None,
+    dask: str | None = None,
     progress: Progress | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> KnowledgeGraph:
@@ -64,12 +65,14 @@ def build(
     With ``path`` the graph is written to that graph directory (its store,
     ``graph.trig``, ``graph.html``, ``build.json``), replacing an earlier graph
     there only once the new one is complete; without, it lives in memory.
-    ``model``, ``workers`` and ``patterns`` change those fields of ``config``
-    (or of the default :class:`Config`).
+    ``model``, ``workers``, ``patterns`` and ``dask`` change those fields of
+    ``config`` (or of the default :class:`Config`): ``dask="local:2"`` extracts on
+    a local Dask cluster of two workers, ``dask="tcp://host:8786"`` on a running
+    one, and the graph is the same as without.
 
     >>> g = build([])   # doctest: +SKIP
     """
-    config = make_config(config, model=model, workers=workers, patterns=patterns)
+    config = make_config(config, model=model, workers=workers, patterns=patterns, dask=dask)
     if texts is not None:
         texts = _texts_checked(texts)
     if path is None:
@@ -215,17 +218,17 @@ def extract_files(
     from kg.extraction import Extractor
     from kg.read import iter_documents
 
-    extractor = Extractor.from_config(config)
     out = Path(json_dir)
     out.mkdir(parents=True, exist_ok=True)
     count = 0
-    for x in extractor(iter_documents(inputs, on_note=on_note)):
-        name = x.document.id.replace("/", "__") + ".json"
-        with atomic_path(out / name) as tmp:
-            tmp.write_text(
-                json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8"
-            )
-        count += 1
+    with Extractor.from_config(config) as extractor:
+        for x in extractor(iter_documents(inputs, on_note=on_note), on_note=on_note):
+            name = x.document.id.replace("/", "__") + ".json"
+            with atomic_path(out / name) as tmp:
+                tmp.write_text(
+                    json.dumps(x.to_gold_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8"
+                )
+            count += 1
     if count == 0:
         raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
     return count
@@ -240,7 +243,7 @@ def _fill(
 ) -> BuildSummary:
     summaries = []
     if texts is not None:
-        summaries.append(graph.add_texts(texts, progress=progress))
+        summaries.append(graph.add_texts(texts, progress=progress, on_note=on_note))
     if files:
         summaries.append(graph.add_files(files, progress=progress, on_note=on_note))
     if not summaries:
@@ -261,20 +264,21 @@ def extract(
     model: str | None = None,
     workers: int | None = None,
     patterns: Sequence[str | Path] | None = None,
+    dask: str | None = None,
 ) -> list[Extraction]:
     """Extraction only, no RDF: one :class:`Extraction` per text or :class:`Document`.
 
-    Plain strings get ids ``doc-1``, ``doc-2``...; ``model``, ``workers`` and
-    ``patterns`` change those fields of ``config`` (or of the default :class:`Config`).
+    Plain strings get ids ``doc-1``, ``doc-2``...; ``model``, ``workers``, ``patterns``
+    and ``dask`` change those fields of ``config`` (or of the default :class:`Config`).
     """
     from kg.extraction import Extractor
 
-    config = make_config(config, model=model, workers=workers, patterns=patterns)
-    extractor = Extractor.from_config(config)
+    config = make_config(config, model=model, workers=workers, patterns=patterns, dask=dask)
     docs = (
         t if isinstance(t, Document) else Document(f"doc-{n}", t) for n, t in enumerate(texts, 1)
     )
-    return list(extractor(docs))
+    with Extractor.from_config(config) as extractor:
+        return list(extractor(docs))
 
 
 def push(
@@ -304,7 +308,6 @@ def push(
     from kg.remote import replace_graph
 
     started = time.perf_counter()
-    extractor = Extractor.from_config(config)
     notes: list[ReadNote] = []
 
     def note(n: ReadNote) -> None:
@@ -313,15 +316,17 @@ def push(
             on_note(n)
 
     n_docs = n_words = n_triples = 0
-    for x in extractor(iter_documents(inputs, on_note=note)):
-        quads = [to_ox_quad(q) for q in extraction_quads(x)]
-        data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-        replace_graph(endpoint, str(document_iri(x.document.id)), data, graph_store=graph_store)
-        n_docs += 1
-        n_words += len(x.document.text.split())
-        n_triples += len(quads)
-        if progress:
-            progress(n_docs, n_words)
+    with Extractor.from_config(config) as extractor:
+        for x in extractor(iter_documents(inputs, on_note=note), on_note=note):
+            quads = [to_ox_quad(q) for q in extraction_quads(x)]
+            data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
+            iri = str(document_iri(x.document.id))
+            replace_graph(endpoint, iri, data, graph_store=graph_store)
+            n_docs += 1
+            n_words += len(x.document.text.split())
+            n_triples += len(quads)
+            if progress:
+                progress(n_docs, n_words)
     if n_docs == 0:
         raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
     return BuildSummary(

@@ -10,6 +10,7 @@ kg.errors.KGError: workers must be at least 1 (got 0)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -47,6 +48,9 @@ class Config:
         patterns: Extra pattern files (JSONL/JSON) added to kg's own rules.
         backend: ``"Oxigraph"`` (embedded, persistent when a path is given)
             or ``"Memory"`` (rdflib's in-memory store, for small jobs).
+        dask: Run extraction on a Dask cluster: a scheduler address
+            (``tcp://host:8786``) or ``"local"`` / ``"local:N"`` to start a local
+            cluster of N single-threaded worker processes (``None``: this process).
     """
 
     model: str = DEFAULT_MODEL
@@ -54,6 +58,7 @@ class Config:
     batch_size: int = 64
     patterns: tuple[Path, ...] = field(default=())
     backend: str = "Oxigraph"
+    dask: str | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -66,6 +71,35 @@ class Config:
             )
         if not self.model:
             raise KGError(f"model must name a spaCy pipeline, e.g. {DEFAULT_MODEL}")
+        if self.dask is not None:
+            local_workers(self.dask)  # checks the form
+
+
+def local_workers(dask: str) -> int | None:
+    """Workers of a ``local[:N]`` Dask setting, or ``None`` for a scheduler address.
+
+    >>> local_workers("local:3"), local_workers("tcp://10.0.0.5:8786")
+    (3, None)
+    >>> local_workers("local:0")
+    Traceback (most recent call last):
+    ...
+    kg.errors.KGError: --dask local:N needs N, the number of workers, of at least 1 (got 'local:0')
+    """
+    spec = dask.strip()
+    if not spec or any(c.isspace() for c in spec):
+        raise KGError(
+            f"--dask takes a scheduler address (tcp://host:8786) or local[:N] (got {dask!r})"
+        )
+    if spec == "local":
+        return os.cpu_count() or 1
+    if not spec.startswith("local:"):
+        return None
+    count = spec.removeprefix("local:")
+    if not count.isdigit() or int(count) < 1:
+        raise KGError(
+            f"--dask local:N needs N, the number of workers, of at least 1 (got {dask!r})"
+        )
+    return int(count)
 
 
 def make_config(
@@ -74,6 +108,7 @@ def make_config(
     model: str | None = None,
     workers: int | None = None,
     patterns: Sequence[str | Path] | None = None,
+    dask: str | None = None,
 ) -> Config:
     """``config`` (or the defaults) with the settings that are given changed, checked again.
 
@@ -82,6 +117,7 @@ def make_config(
         model: A spaCy pipeline name or path.
         workers: Processes for the spaCy pipeline.
         patterns: Extra pattern files.
+        dask: A Dask scheduler address or ``local[:N]`` (see :class:`Config`).
 
     >>> make_config(workers=2).workers
     2
@@ -94,4 +130,5 @@ def make_config(
         model=config.model if model is None else model,
         workers=config.workers if workers is None else workers,
         patterns=config.patterns if patterns is None else tuple(Path(p) for p in patterns),
+        dask=config.dask if dask is None else dask,
     )

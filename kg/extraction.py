@@ -17,7 +17,8 @@ shifted back so that every mention indexes the whole document's text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from spacy.language import Language
@@ -29,6 +30,7 @@ from kg.learn.component import learned_models
 from kg.learn.refine import LearnedModels
 from kg.model import Document, Extraction, Mention, Relation
 from kg.pipeline import DEFAULT_MODEL, lexicon_names, load_pipeline, mention_span
+from kg.read.notes import ReadNote
 from kg.resolve import resolve
 from kg.text import model_text
 
@@ -276,6 +278,76 @@ def extract_documents(
         yield built(current, chunks)
 
 
+def failure_note(document: Document, err: BaseException) -> ReadNote:
+    """The note of a document the pipeline failed on: named by its source, skipped.
+
+    >>> print(failure_note(Document("d1", "x", source="in/d1.txt"), ValueError("bad")))
+    in/d1.txt: extraction failed (ValueError: bad); skipped
+    """
+    detail = f"extraction failed ({type(err).__name__}: {err}); skipped"
+    return ReadNote(document.source or document.id, "skipped", detail)
+
+
+class _ReadFailed(Exception):
+    """Internal: the documents' own iterator raised (a reader error, not the pipeline's)."""
+
+
+def _tracked(stream: Iterator[Document], taken: deque[Document]) -> Iterator[Document]:
+    while True:
+        try:
+            doc = next(stream)
+        except StopIteration:
+            return
+        except Exception as err:
+            raise _ReadFailed() from err
+        taken.append(doc)
+        yield doc
+
+
+def isolate_failures(
+    documents: Iterable[Document],
+    run: Callable[[Iterable[Document], int], Iterator[Extraction]],
+    n_process: int,
+    on_note: Callable[[ReadNote], None],
+) -> Iterator[Extraction]:
+    """``run(documents, n_process)``, leaving out each document it fails on.
+
+    When the stream raises, the documents it had taken and not yet returned are
+    run again one at a time (in this process), each failure goes to ``on_note``
+    as :func:`failure_note`, and a fresh stream takes the rest: one bad document
+    costs its batch a second pass, never the build. Errors of the documents'
+    own iterator (the readers) propagate unchanged.
+
+    >>> def run(docs, n):
+    ...     for d in docs:
+    ...         if d.text == "bad":
+    ...             raise ValueError("no")
+    ...         yield Extraction(d)
+    >>> docs = [Document(i, t) for i, t in (("a", "ok"), ("b", "bad"), ("c", "ok"))]
+    >>> [x.document.id for x in isolate_failures(docs, run, 1, print)]
+    b: extraction failed (ValueError: no); skipped
+    ['a', 'c']
+    """
+    stream = iter(documents)
+    while True:
+        taken: deque[Document] = deque()  # handed to the stream, not yet returned
+        try:
+            for extraction in run(_tracked(stream, taken), n_process):
+                taken.popleft()
+                yield extraction
+            return
+        except _ReadFailed as err:
+            raise err.__cause__ from None  # type: ignore[misc]
+        except Exception:
+            for doc in taken:
+                try:
+                    done = list(run([doc], 1))
+                except Exception as err:
+                    on_note(failure_note(doc, err))
+                    continue
+                yield from done
+
+
 @dataclass(frozen=True)
 class Extractor:
     """A loaded pipeline and how to run it: documents in, one :class:`Extraction` each out.
@@ -303,6 +375,10 @@ class Extractor:
     def from_config(cls, config: Config | None = None, *, nlp: Language | None = None) -> Extractor:
         """Load ``config``'s model and patterns (unless ``nlp`` is given) once.
 
+        With ``config.dask`` set, a :class:`~kg.cluster.DaskExtractor` instead: the
+        same calls, the pipeline loaded once on each Dask worker. Use it in a
+        ``with`` block (or call ``close()``) so a cluster it started is stopped.
+
         Raises:
             ModelNotFoundError: the pipeline is not installed.
             PatternError: a rule file is malformed.
@@ -313,20 +389,42 @@ class Extractor:
         kg.errors.ModelNotFoundError: spaCy pipeline 'no_such_model_xyz' is not installed; ...
         """
         config = config or Config()
+        if config.dask is not None and nlp is None:
+            from kg.cluster import DaskExtractor  # the same interface, on a Dask cluster
+
+            return DaskExtractor.start(config)  # type: ignore[return-value]
         if nlp is None:
             nlp = load_pipeline(config.model, patterns=config.patterns)
         return cls(nlp, batch_size=config.batch_size, workers=config.workers)
 
-    def __call__(self, documents: Iterable[Document]) -> Iterator[Extraction]:
-        """Stream ``documents`` through the pipeline (see :func:`extract_documents`)."""
-        return extract_documents(
-            documents,
-            self.nlp,
-            batch_size=self.batch_size,
-            n_process=self.workers,
-            learned=self.learned,
-            models=self.models,
-        )
+    def __call__(
+        self, documents: Iterable[Document], *, on_note: Callable[[ReadNote], None] | None = None
+    ) -> Iterator[Extraction]:
+        """Stream ``documents`` through the pipeline (see :func:`extract_documents`).
+
+        With ``on_note``, a document the pipeline fails on is left out and reported
+        as a skipped :class:`~kg.read.ReadNote` (:func:`failure_note`), and the rest
+        go on; without, the error propagates.
+        """
+
+        def run(docs: Iterable[Document], n_process: int) -> Iterator[Extraction]:
+            return extract_documents(
+                docs, self.nlp, batch_size=self.batch_size, n_process=n_process,
+                learned=self.learned, models=self.models,
+            )  # fmt: skip
+
+        if on_note is None:
+            return run(documents, self.workers)
+        return isolate_failures(documents, run, self.workers, on_note)
+
+    def close(self) -> None:
+        """Nothing to release (a :class:`~kg.cluster.DaskExtractor` stops its cluster)."""
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def pipeline_name(self) -> str:

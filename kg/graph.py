@@ -78,12 +78,20 @@ class KnowledgeGraph:
         return self._open.dataset
 
     # -- writing -------------------------------------------------------------
-    def add_texts(self, texts: Iterable[str], *, progress: Progress | None = None) -> BuildSummary:
+    def add_texts(
+        self,
+        texts: Iterable[str],
+        *,
+        progress: Progress | None = None,
+        on_note: Callable[[ReadNote], None] | None = None,
+    ) -> BuildSummary:
         """Extract and add plain texts (ids ``doc-1``, ``doc-2``...)."""
         from kg.read import read_texts
 
         first = len(self.document_ids()) + 1
-        return self.add_documents(read_texts(texts, start=first), progress=progress)
+        return self.add_documents(
+            read_texts(texts, start=first), progress=progress, on_note=on_note
+        )
 
     def add_files(
         self,
@@ -106,27 +114,37 @@ class KnowledgeGraph:
             if on_note:
                 on_note(n)
 
-        summary = self.add_documents(iter_documents(inputs, on_note=note), progress=progress)
+        summary = self.add_documents(
+            iter_documents(inputs, on_note=note), progress=progress, on_note=note
+        )
         if summary.documents == 0:
             raise InputError(_nothing_read(inputs, notes))
         return replace(summary, notes=tuple(notes))
 
     def add_documents(
-        self, documents: Iterable[Document], *, progress: Progress | None = None
+        self,
+        documents: Iterable[Document],
+        *,
+        progress: Progress | None = None,
+        on_note: Callable[[ReadNote], None] | None = None,
     ) -> BuildSummary:
-        """Extract ``documents`` and write each as its own named graph (replacing same ids)."""
+        """Extract ``documents`` and write each as its own named graph (replacing same ids).
+
+        With ``on_note``, a document the pipeline fails on is reported to it (a skipped
+        :class:`~kg.read.ReadNote`) and the rest are written; without, the error propagates.
+        """
         from kg.extraction import Extractor
 
         self._check_writable()
         started = time.perf_counter()
-        extractor = Extractor.from_config(self.config)
-        written = _store.write_documents(
-            self.dataset,
-            extractor(documents),
-            bulk=self._bulk,
-            committed=self._open.committed,
-            progress=progress,
-        )
+        with Extractor.from_config(self.config) as extractor:
+            written = _store.write_documents(
+                self.dataset,
+                extractor(documents, on_note=on_note),
+                bulk=self._bulk,
+                committed=self._open.committed,
+                progress=progress,
+            )
         if written.documents:
             self._write_build_graph(extractor.pipeline_name)
         summary = _store.summarise(self.dataset, written.documents, written.words, started)

@@ -352,6 +352,7 @@ class Extraction:
             "entities": [e.to_dict() for e in self.entities],
             "relations": [r.to_dict() for r in self.relations],
             "facts": [f.to_dict() for f in self.facts],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -361,4 +362,5 @@ class Extraction:
             entities=tuple(Entity.from_dict(e) for e in data.get("entities", ())),
             relations=tuple(Relation.from_dict(r) for r in data.get("relations", ())),
             facts=tuple(Fact.from_dict(f) for f in data.get("facts", ())),
+            warnings=tuple(data.get("warnings", ())),
         )

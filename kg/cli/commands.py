@@ -13,6 +13,7 @@ import kg
 import kg.api
 from kg.cli.options import (
     DEFAULT_DIR,
+    Dask,
     Endpoint,
     GraphDir,
     GraphStore,
@@ -58,13 +59,15 @@ def build(
     patterns: Patterns = None,
     endpoint: Endpoint = None,
     graph_store: GraphStore = None,
+    dask: Dask = None,
 ) -> int:
     """Read files and folders, extract, and write a fresh graph directory.
 
     An earlier graph in the directory is replaced only once the new one is complete.
     With --endpoint, each document goes to that SPARQL store as its named graph instead.
+    With --dask, extraction runs on a Dask cluster; the graph is the same.
     """
-    config = config_of(model, workers, patterns)
+    config = config_of(model, workers, patterns, dask)
     if endpoint:
         return push(inputs, endpoint, graph_store, config)
     return write("Building", "Built", output, kg.build, files=inputs, path=output, config=config)
@@ -79,12 +82,14 @@ def add(
     patterns: Patterns = None,
     endpoint: Endpoint = None,
     graph_store: GraphStore = None,
+    dask: Dask = None,
 ) -> int:
     """Add documents to an existing graph; a document with the same id is replaced.
 
     With --endpoint, each document replaces its named graph in that SPARQL store instead.
+    With --dask, extraction runs on a Dask cluster.
     """
-    config = config_of(model, workers, patterns)
+    config = config_of(model, workers, patterns, dask)
     if endpoint:
         return push(inputs, endpoint, graph_store, config)
     return write("Adding", "Updated", graph_dir, kg.api.add, inputs, graph_dir, config=config)
@@ -111,12 +116,12 @@ def extract(
     model: Model = DEFAULT_MODEL,
     workers: Workers = 1,
     patterns: Patterns = None,
+    dask: Dask = None,
 ) -> int:
     """Extraction only: write one JSON file per input in the gold annotation format."""
     notes: list = []
-    count = kg.api.extract_files(
-        inputs, json_dir, config=config_of(model, workers, patterns), on_note=notes.append
-    )
+    config = config_of(model, workers, patterns, dask)
+    count = kg.api.extract_files(inputs, json_dir, config=config, on_note=notes.append)
     show_notes(notes)
     typer.echo(f"Wrote {count} file{'s' if count != 1 else ''} to {json_dir}/")
     return 1 if any(n.lost for n in notes) else 0

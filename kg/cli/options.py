@@ -45,3 +45,14 @@ Patterns = Annotated[
     Optional[list[Path]],  # noqa: UP045 - typer needs Optional here
     typer.Option("--patterns", help="Extra pattern file (JSONL/JSON) to add to kg's rules."),
 ]
+Dask = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--dask",
+        metavar="SCHEDULER|local[:N]",
+        help=(
+            "Extract on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] "
+            "to start N worker processes here. Same graph as without."
+        ),
+    ),
+]

@@ -67,9 +67,15 @@ def exit_code_for(summary) -> int:  # type: ignore[no-untyped-def]
     return 1 if any(n.lost for n in summary.notes) else 0
 
 
-def config_of(model: str, workers: int = 1, patterns: Sequence[Path] | None = None) -> Config:
-    """The :class:`~kg.config.Config` of a command's ``--model``, ``--workers``, ``--patterns``."""
-    return make_config(model=model, workers=workers, patterns=patterns or ())
+def config_of(
+    model: str,
+    workers: int = 1,
+    patterns: Sequence[Path] | None = None,
+    dask: str | None = None,
+) -> Config:
+    """The :class:`~kg.config.Config` of a command's ``--model``, ``--workers``, ``--patterns``,
+    ``--dask``."""
+    return make_config(model=model, workers=workers, patterns=patterns or (), dask=dask)
 
 
 def write(label: str, verb: str, where: Path, call, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
