@@ -38,7 +38,7 @@ from kg.read.notes import ReadNote
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
-TASK_DOCUMENTS = 8
+TASK_DOCUMENTS = 4
 """Most documents in one Dask task."""
 
 TASK_CHARACTERS = 200_000
