@@ -1,6 +1,6 @@
 """Run kg's benchmark suite, print a table and write ``bench/RESULTS.md``.
 
-    .venv/bin/python bench/run.py [--quick] [--only build profile memory sparql html serve read]
+    .venv/bin/python bench/run.py [--quick] [--only build dask profile memory sparql html serve read]
 
 Each benchmark runs in its own process (so one's memory never weighs on the
 next) and every figure is a ratio against a baseline measured in the same run;
@@ -33,7 +33,7 @@ from measure import (  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-OURS = ("build", "profile", "memory", "sparql")
+OURS = ("build", "dask", "profile", "memory", "sparql")
 OTHERS = ("html", "serve", "read")
 
 
