@@ -182,3 +182,21 @@ def test_bad_dask_option_is_one_line_on_the_command_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "kg: error: --dask local:N needs N, the number of workers, of at least 1 (got 'local:0')"
     ]
+
+
+def test_a_url_input_reads_as_its_local_path(tmp_path):
+    from kg.read import iter_documents
+
+    lines = [
+        '{"id": "u1", "text": "Premier Li Keqiang chaired a State Council meeting."}',
+        '{"id": "u2", "text": "The Ministry of Finance issued a notice on tax relief."}',
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local = list(iter_documents([path]))
+    assert [d.id for d in local] == ["u1", "u2"]
+    assert list(iter_documents([path.as_uri()])) == local
+    assert list(iter_documents([Path(path.as_uri())])) == local  # as the CLI passes it
+    notes: list = []
+    assert list(iter_documents([(tmp_path / "none.txt").as_uri()], on_note=notes.append)) == []
+    assert [n.detail for n in notes] == ["does not exist; skipped"]

@@ -34,6 +34,9 @@ batch is still read. What kg does with each kind of input:
 - **Text** is returned with line ends as ``\\n``, lone surrogates replaced by
   U+FFFD, and Unicode NFC normalisation (so é typed two ways is one string);
   character offsets downstream are into this text.
+- **URLs** (``file://``, ``s3://``, ``https://``... anything fsspec reads, with its
+  backend installed) name one file, read like a local file of that name; a
+  folder URL is not walked.
 - **Files larger than** ``max_bytes`` (:data:`MAX_FILE_BYTES` by default),
   missing paths, unreadable files and special files are skipped with a note.
 

@@ -96,6 +96,10 @@ def _iter_paths(
     seen: dict[tuple[int, int], str] = {}  # (device, inode) → path: each file is read once
     for item in paths:
         given = os.fspath(item)
+        url = _url_of(given)
+        if url is not None:
+            yield from _read_url(url, ids, emit, max_bytes)
+            continue
         try:
             info = os.stat(given)  # not Path(""): that would be the working directory
         except FileNotFoundError:
@@ -191,6 +195,57 @@ def _read_one(
     yield from docs
 
 
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+(.*)$", re.DOTALL)
+
+
+def _url_of(given: str) -> str | None:
+    """``given`` as an fsspec URL (``file://``, ``s3://``...), or None for a local path.
+
+    A URL that went through ``pathlib.Path`` lost a slash (``s3:/b/k``); it is restored.
+
+    >>> _url_of("s3://bucket/a.jsonl"), _url_of("file:/tmp/a.txt"), _url_of("a/b.txt")
+    ('s3://bucket/a.jsonl', 'file:///tmp/a.txt', None)
+    """
+    match = _URL.match(given)
+    if match is None or os.path.exists(given):
+        return None
+    scheme, rest = match.groups()
+    return f"{scheme}:///{rest}" if scheme.lower() == "file" else f"{scheme}://{rest}"
+
+
+def _read_url(
+    url: str, ids: DocIds, emit: Callable[[ReadNote], None], max_bytes: int
+) -> Iterator[Document]:
+    """The documents of one file that fsspec reads (a JSONL, text, Markdown or HTML file)."""
+    notes: list[tuple[str, str]] = []
+    docs: list[Document] = []
+    parts = [p for p in url.split("://", 1)[1].split("/") if p]
+    name = parts[-1] if parts else url
+    root_label = clean_name(parts[-2]) if len(parts) > 1 else "root"
+    try:
+        import fsspec
+
+        try:
+            with fsspec.open(url, "rb") as f:
+                data = f.read(max_bytes + 1)
+        except FileNotFoundError as err:
+            raise Skip("does not exist; skipped") from err
+        except ImportError as err:  # a scheme whose fsspec backend is not installed
+            raise Skip(f"cannot be read ({err}); skipped") from err
+        if not data:
+            raise Skip("empty file; skipped")
+        if len(data) > max_bytes:
+            raise Skip(_too_large(len(data), max_bytes))
+        docs = _documents_of(data, (name,), root_label, ids, notes)
+    except Skip as skip:
+        notes.append((skip.action, str(skip)))
+    except Exception as err:  # never let one input stop the batch
+        notes.append(("skipped", f"could not be read ({type(err).__name__}: {err}); skipped"))
+    if notes:
+        emit(merge_notes(url, notes))
+    yield from docs
+
+
 def _file_documents(
     path: str,
     rel: tuple[str, ...],
@@ -201,6 +256,16 @@ def _file_documents(
     seen: dict[tuple[int, int], str],
 ) -> list[Document]:
     data = _read_bytes(path, max_bytes, seen)
+    return _documents_of(data, rel, root_label, ids, notes)
+
+
+def _documents_of(
+    data: bytes,
+    rel: tuple[str, ...],
+    root_label: str,
+    ids: DocIds,
+    notes: list[tuple[str, str]],
+) -> list[Document]:
     clean_rel = tuple(clean_name(part) for part in rel)
     if clean_rel != tuple(unicodedata.normalize("NFC", part) for part in rel):
         notes.append(("renamed", "file name is not valid UTF-8; bad bytes shown as U+FFFD in id"))
