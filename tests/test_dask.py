@@ -12,15 +12,18 @@ import os
 import shutil
 import signal
 import sys
+import urllib.request
 from pathlib import Path
 
 import cloudpickle
 import pytest
 from conftest import EXAMPLES, run_kg
 from distributed.diagnostics.plugin import WorkerPlugin
+from test_remote import oxigraph  # noqa: F401  (the fixture: a running Oxigraph server)
 from test_reproducible import canonical_nquads
 
 import kg
+import kg.api
 import kg.cluster
 import kg.extraction
 from kg import KnowledgeGraph
@@ -200,3 +203,27 @@ def test_a_url_input_reads_as_its_local_path(tmp_path):
     notes: list = []
     assert list(iter_documents([(tmp_path / "none.txt").as_uri()], on_note=notes.append)) == []
     assert [n.detail for n in notes] == ["does not exist; skipped"]
+
+
+@pytest.mark.server
+def test_dask_build_to_an_external_store_writes_the_local_document_graphs(
+    cluster,
+    corpus,
+    local_build,
+    oxigraph,  # noqa: F811  (the fixture imported above)
+):
+    _, update_url, store_url = oxigraph
+    notes: list = []
+    summary = kg.api.push([corpus], update_url, config=Config(dask=cluster), on_note=notes.append)
+    assert summary.documents == 9
+    assert [str(n) for n in notes] == local_build[1]
+    with urllib.request.urlopen(
+        urllib.request.Request(store_url, headers={"Accept": "application/n-quads"})
+    ) as response:
+        pushed = canonical_nquads(response.read())
+    documents = b"".join(
+        line + b"\n"
+        for line in local_build[0].splitlines()
+        if line.endswith(b"> .") and b"/id/doc/" in line.rsplit(b" ", 2)[-2]
+    )
+    assert pushed == documents
