@@ -187,13 +187,14 @@ class DaskExtractor:
         to it; without, the first such failure raises :class:`~kg.errors.KGError`.
         """
         spec = _worker_config(self.config)
-        threads = max(1, sum(self.client.nthreads().values()))
         pending: deque[Any] = deque()
-        for task in _tasks(documents):
+        for n, task in enumerate(_tasks(documents)):
             pending.append(
                 self.client.submit(extract_task, spec, task, retries=RETRIES, pure=False)
             )
-            if len(pending) >= threads * IN_FLIGHT_PER_THREAD:
+            if n % 16 == 0:  # workers may join or leave while it runs
+                window = max(1, sum(self.client.nthreads().values())) * IN_FLIGHT_PER_THREAD
+            if len(pending) >= window:
                 yield from _results(pending.popleft(), on_note)
         while pending:
             yield from _results(pending.popleft(), on_note)
