@@ -311,6 +311,8 @@ class Extraction:
     'Li'
     >>> Extraction.from_dict(x.to_dict()) == x
     True
+    >>> Extraction.from_dict(Extraction(doc, warnings=("cut once",)).to_dict()).warnings
+    ('cut once',)
     """
 
     document: Document
