@@ -25,6 +25,7 @@ from rdflib import Graph
 from rdflib.query import Result
 
 from kg.errors import QueryError
+from kg.query import with_prefixes
 
 __all__ = [
     "drop_graph",
@@ -114,7 +115,8 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     Args:
         url: the query endpoint, e.g. ``http://localhost:7878/query`` (Oxigraph) or
             ``http://localhost:3030/ds/sparql`` (Fuseki).
-        query: SPARQL text; any query form.
+        query: SPARQL text; any query form. kg's prefixes (``foaf:``, ``skos:``...)
+            it uses without declaring them are declared for it.
         timeout: seconds to wait for the answer.
 
     Returns:
@@ -132,7 +134,8 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     ...
     kg.errors.QueryError: no SPARQL endpoint answers at http://127.0.0.1:9/sparql; start it or check --endpoint
     """
-    body = urllib.parse.urlencode({"query": query}).encode()
+    # kg's prefixes are declared in the text: the store may predefine none of them
+    body = urllib.parse.urlencode({"query": with_prefixes(query)}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT}
     _, content_type, payload = _request(
         url, method="POST", data=body, headers=headers, timeout=timeout
