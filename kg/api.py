@@ -56,7 +56,7 @@ def build(
     model: str | None = None,
     workers: int | None = None,
     patterns: Sequence[str | Path] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> KnowledgeGraph:
     """Build a knowledge graph from texts and/or files in one call.
@@ -65,7 +65,9 @@ def build(
     ``graph.trig``, ``graph.html``, ``build.json``), replacing an earlier graph
     there only once the new one is complete; without, it lives in memory.
     ``model``, ``workers`` and ``patterns`` change those fields of ``config``
-    (or of the default :class:`Config`).
+    (or of the default :class:`Config`). ``progress`` is a callback
+    ``(documents, words)``, or ``True`` for a progress bar (``tqdm.auto``: a
+    widget in Jupyter, text on a terminal).
 
     >>> g = build([])   # doctest: +SKIP
     """
@@ -130,7 +132,7 @@ def add(
     path: str | Path,
     *,
     config: Config | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> KnowledgeGraph:
     """Add files to the graph directory ``path`` (same id → replaced) and refresh its files.
@@ -235,7 +237,7 @@ def _fill(
     graph: KnowledgeGraph,
     texts: Iterable[str] | None,
     files: Sequence[str | Path] | None,
-    progress: Progress | None,
+    progress: Progress | bool | None,
     on_note: Callable[[ReadNote], None] | None,
 ) -> BuildSummary:
     summaries = []

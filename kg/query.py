@@ -15,7 +15,7 @@ import json
 import re
 import textwrap
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import rdflib.plugins.sparql
 from oxrdflib import OxigraphStore
@@ -25,6 +25,9 @@ from rdflib.term import Identifier, Node
 
 from kg.errors import QueryError, ReadOnlyQueryError
 from kg.vocab import PREFIXES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_QUERY_LENGTH = 100_000
 """Longest query text accepted, in characters."""
@@ -239,7 +242,37 @@ def check_query(query: str) -> None:
     inspect_query(query)
 
 
-def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+class QueryResult(Result):
+    """An rdflib ``Result`` (rows by iteration, ``vars``, ``askAnswer``, ``graph``) that
+    also converts to a pandas ``DataFrame``.
+
+    >>> from kg.store import open_dataset
+    >>> r = run_query(open_dataset(None), "SELECT ?x WHERE { VALUES ?x { 1 2 } }")
+    >>> r.to_dataframe()["x"].tolist()
+    [1, 2]
+    """
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The result as a DataFrame with typed columns (:func:`kg.notebook.to_dataframe`)."""
+        from kg.notebook import to_dataframe
+
+        return to_dataframe(self)
+
+    @classmethod
+    def of(cls, result: Result) -> QueryResult:
+        """The same result as a :class:`QueryResult` (its rows are read now)."""
+        if isinstance(result, cls):
+            return result
+        out = cls(result.type)
+        out.vars = result.vars
+        out.askAnswer = result.askAnswer
+        out.graph = result.graph
+        if result.type == "SELECT":
+            out.bindings = list(result.bindings)
+        return out
+
+
+def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
     """Run a SPARQL 1.1 query with kg's prefixes; values in ``bindings`` are bound, not pasted.
 
     >>> from kg.store import open_dataset
@@ -256,7 +289,8 @@ def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None
         # Oxigraph substitutes only projected variables; a VALUES block binds any
         query, init = with_values(query, init), {}
     try:
-        return ds.query(query, initNs=PREFIXES, initBindings=init)
+        # rows are read here, so an engine error during evaluation is a QueryError too
+        return QueryResult.of(ds.query(query, initNs=PREFIXES, initBindings=init))
     except RecursionError as err:
         raise QueryError("query is nested too deeply; simplify it") from err
     except Exception as err:  # the engines raise SyntaxError, ParseException, ValueError...

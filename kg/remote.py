@@ -25,7 +25,7 @@ from rdflib import Graph
 from rdflib.query import Result
 
 from kg.errors import QueryError
-from kg.query import with_prefixes
+from kg.query import QueryResult, with_prefixes
 
 __all__ = [
     "drop_graph",
@@ -109,7 +109,7 @@ def _request(
         raise QueryError(f"{url!r} is not an http(s) URL; check {what}") from err
 
 
-def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
+def query_endpoint(url: str, query: str, *, timeout: float = 30) -> QueryResult:
     """Run a query on a SPARQL 1.1 Protocol endpoint (POST, form-encoded).
 
     Args:
@@ -143,9 +143,9 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     media = content_type.split(";")[0].strip().lower()
     try:
         if media in _RESULT_PARSERS:
-            return Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media])
+            return QueryResult.of(Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media]))
         if media in _GRAPH_PARSERS:
-            result = Result("CONSTRUCT")
+            result = QueryResult("CONSTRUCT")
             # N-Triples, Turtle and RDF/XML fetch nothing while parsing (unlike JSON-LD)
             result.graph = Graph().parse(data=payload, format=_GRAPH_PARSERS[media])
             return result
