@@ -13,6 +13,7 @@ import kg
 from kg.errors import KGError
 from kg.model import Document, Entity, Extraction, Mention, Relation
 from tests.conftest import EXAMPLES
+from tests.test_html import browser  # noqa: F401 - the one Chromium fixture
 
 NOTEBOOK = EXAMPLES / "analysis.ipynb"
 
@@ -165,3 +166,31 @@ def test_progress_true_builds_with_a_bar_and_a_callback_still_counts():
     seen: list[tuple[int, int]] = []
     graph.add_texts(["The Ministry of Finance spoke."], progress=lambda d, w: seen.append((d, w)))
     assert seen == [(1, 5)]
+
+
+@pytest.mark.browser
+def test_inline_view_draws_offline_in_its_sandboxed_frame(browser, monkeypatch, tmp_path):  # noqa: F811
+    shown: list = []
+    monkeypatch.setattr("kg.notebook.display_inline", shown.append)  # what Jupyter would get
+    graph = kg.build(["Premier Li Qiang chaired a State Council meeting in Beijing."])
+    graph.show(height=400)
+    (view,) = shown
+    notebook_page = tmp_path / "output.html"
+    notebook_page.write_text(f"<!doctype html><body>{view._repr_html_()}</body>", "utf-8")
+    page = browser.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(notebook_page.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("html[data-kg-state=ready]").wait_for(state="attached", timeout=30_000)
+    (inner,) = [f for f in page.frames if f != page.main_frame]
+    drawn = inner.evaluate("network.body.nodeIndices.length")
+    assert drawn == graph.to_networkx().number_of_nodes() >= 3
+    with pytest.raises(Exception, match="(?i)blocked|cross-origin|SecurityError"):
+        inner.evaluate("window.parent.document.title")  # no same-origin: the notebook is safe
+    assert [u for u in requests if not u.startswith(("file:", "about:", "data:", "blob:"))] == []
+    assert errors == []
+    page.close()
