@@ -134,7 +134,7 @@ def _description(request: Request) -> Response:
     # SPARQL 1.1 Service Description: GET on the endpoint without a query describes it
     fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS)
     if fmt is None:
-        raise _Refused(406, not_acceptable("the service description", GRAPH_FORMATS))
+        raise _Refused(406, not_acceptable("service description", GRAPH_FORMATS))
     body = service_description(str(request.url.replace(query="")), fmt.name)
     return Response(body, 200, headers={"Vary": "Accept"}, media_type=fmt.media_type)
 
