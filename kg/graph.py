@@ -127,7 +127,7 @@ class KnowledgeGraph:
         self._check_writable()
         started = time.perf_counter()
         extractor = Extractor.from_config(self.config)
-        with progress_of(progress, "Extracting") as report:
+        with _progress_of(progress, "Extracting") as report:
             written = _store.write_documents(
                 self.dataset,
                 extractor(documents),
@@ -311,7 +311,7 @@ class KnowledgeGraph:
 
 
 @contextmanager
-def progress_of(progress: Progress | bool | None, label: str) -> Iterator[Progress | None]:
+def _progress_of(progress: Progress | bool | None, label: str) -> Iterator[Progress | None]:
     """The callback a ``progress=`` argument stands for: itself, a bar (``True``), or none."""
     if progress is True:
         from kg.notebook import progress_bar
