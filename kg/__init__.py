@@ -29,6 +29,7 @@ from kg.evaluate import EvalReport
 from kg.graph import KnowledgeGraph
 from kg.learn.train import TrainResult, train
 from kg.model import Document, Entity, Extraction, Mention, Relation
+from kg.query import QueryResult
 from kg.read import ReadNote, iter_documents, read_texts
 from kg.store import BuildSummary
 from kg.validate import ValidationReport
@@ -51,6 +52,7 @@ __all__ = [
     "ModelNotFoundError",
     "PatternError",
     "QueryError",
+    "QueryResult",
     "ReadNote",
     "ReadOnlyQueryError",
     "Relation",

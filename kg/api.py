@@ -57,7 +57,7 @@ def build(
     workers: int | None = None,
     patterns: Sequence[str | Path] | None = None,
     dask: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> KnowledgeGraph:
     """Build a knowledge graph from texts and/or files in one call.
@@ -69,6 +69,8 @@ def build(
     ``config`` (or of the default :class:`Config`): ``dask="local:2"`` extracts on
     a local Dask cluster of two workers, ``dask="tcp://host:8786"`` on a running
     one, and the graph is the same as without.
+    ``progress`` is a callback ``(documents, words)``, or ``True`` for a progress bar
+    (``tqdm.auto``: a widget in Jupyter, text on a terminal).
 
     >>> g = build([])   # doctest: +SKIP
     """
@@ -133,7 +135,7 @@ def add(
     path: str | Path,
     *,
     config: Config | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
 ) -> KnowledgeGraph:
     """Add files to the graph directory ``path`` (same id → replaced) and refresh its files.
@@ -238,7 +240,7 @@ def _fill(
     graph: KnowledgeGraph,
     texts: Iterable[str] | None,
     files: Sequence[str | Path] | None,
-    progress: Progress | None,
+    progress: Progress | bool | None,
     on_note: Callable[[ReadNote], None] | None,
 ) -> BuildSummary:
     summaries = []

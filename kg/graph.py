@@ -14,23 +14,24 @@ False
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset
-from rdflib.query import Result
 
 from kg import store as _store
 from kg.config import VERSION, Config
 from kg.errors import InputError, KGError
 from kg.model import Document, Extraction
-from kg.query import run_query
+from kg.query import QueryResult, run_query
 from kg.store import BuildSummary, Progress
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pandas as pd
 
     from kg.read import ReadNote
     from kg.validate import ValidationReport
@@ -82,7 +83,7 @@ class KnowledgeGraph:
         self,
         texts: Iterable[str],
         *,
-        progress: Progress | None = None,
+        progress: Progress | bool | None = None,
         on_note: Callable[[ReadNote], None] | None = None,
     ) -> BuildSummary:
         """Extract and add plain texts (ids ``doc-1``, ``doc-2``...)."""
@@ -97,7 +98,7 @@ class KnowledgeGraph:
         self,
         inputs: Sequence[str | Path],
         *,
-        progress: Progress | None = None,
+        progress: Progress | bool | None = None,
         on_note: Callable[[ReadNote], None] | None = None,
     ) -> BuildSummary:
         """Read files and folders and add their documents (same id → replaced).
@@ -125,25 +126,31 @@ class KnowledgeGraph:
         self,
         documents: Iterable[Document],
         *,
-        progress: Progress | None = None,
+        progress: Progress | bool | None = None,
         on_note: Callable[[ReadNote], None] | None = None,
     ) -> BuildSummary:
         """Extract ``documents`` and write each as its own named graph (replacing same ids).
 
         With ``on_note``, a document the pipeline fails on is reported to it (a skipped
         :class:`~kg.read.ReadNote`) and the rest are written; without, the error propagates.
+
+        ``progress`` is a callback ``(documents, words)``, or ``True`` for a bar
+        (a widget in Jupyter, text on a terminal).
         """
         from kg.extraction import Extractor
 
         self._check_writable()
         started = time.perf_counter()
-        with Extractor.from_config(self.config) as extractor:
+        with (
+            Extractor.from_config(self.config) as extractor,
+            _progress_of(progress, "Extracting") as report,
+        ):
             written = _store.write_documents(
                 self.dataset,
                 extractor(documents, on_note=on_note),
                 bulk=self._bulk,
                 committed=self._open.committed,
-                progress=progress,
+                progress=report,
             )
         if written.documents:
             self._write_build_graph(extractor.pipeline_name)
@@ -178,16 +185,28 @@ class KnowledgeGraph:
         """Ids of the documents in the graph, sorted."""
         return _store.document_ids(self.dataset)
 
-    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        """Run a SPARQL 1.1 query (rdflib ``Result``) on the merge of the document graphs.
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run a SPARQL 1.1 query on the merge of the document graphs.
 
         Each document is also a named graph (``GRAPH ?g``); build metadata is in
         its own named graph, outside the default graph.
 
         kg's prefixes (``kgo:``, ``org:``, ``skos:``, ``nif:``...) are predefined;
         ``bindings`` binds variables to values safely (never pasted into the text).
+        The result is an rdflib ``Result`` with ``.to_dataframe()``.
         """
         return run_query(self.dataset, sparql, bindings)
+
+    def query_df(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """:meth:`query`, as a pandas ``DataFrame`` with typed columns (needs pandas).
+
+        IRIs are strings; numbers, booleans and dates are ``Int64``, ``Float64``,
+        ``boolean`` and ``datetime64`` columns; unbound values are ``<NA>``.
+
+        >>> KnowledgeGraph().query_df("SELECT ?x WHERE { VALUES ?x { 3 } }")["x"].tolist()
+        [3]
+        """
+        return self.query(sparql, bindings).to_dataframe()
 
     def serialize(self, destination: str | Path | None = None, format: str = "trig") -> str | None:
         """Write the dataset as trig, nquads, turtle, ntriples, jsonld or rdfxml.
@@ -231,6 +250,33 @@ class KnowledgeGraph:
             layout=layout,
         )
 
+    def show(
+        self,
+        *,
+        focus: str | None = None,
+        depth: int = 1,
+        types: Sequence[str] = (),
+        max_nodes: int | None = None,
+        height: int = 600,
+    ) -> None:
+        """Show the interactive view in the running notebook (options as :meth:`write_html`).
+
+        The self-contained page goes into the notebook as a sandboxed
+        ``<iframe srcdoc>``: it works offline and stays in the saved notebook.
+
+        Raises:
+            KGError: not running under Jupyter / IPython.
+        """
+        import tempfile
+
+        from kg.notebook import InlineView, display_inline
+
+        with tempfile.TemporaryDirectory(prefix="kg-view-") as tmp:
+            page = Path(tmp) / "view.html"
+            self.write_html(page, focus=focus, depth=depth, types=types, max_nodes=max_nodes)
+            view = InlineView(page.read_text(encoding="utf-8"), height)
+        display_inline(view)
+
     def validate(self) -> ValidationReport:
         """Check the graph against ``ontology/shapes.ttl`` (SHACL)."""
         from kg.validate import validate_dataset
@@ -260,6 +306,16 @@ class KnowledgeGraph:
             return f"<KnowledgeGraph {where} closed>"
         return f"<KnowledgeGraph {where} documents={len(self.document_ids())}>"
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        from kg.notebook import summary_html
+
+        where = str(self.path) if self.path else "in memory"
+        if self._open.closed:
+            return f"<code>{escape(repr(self))}</code>"
+        return summary_html(where, self.summary())
+
     def _check_writable(self) -> None:
         if self.read_only:
             raise KGError(
@@ -269,6 +325,18 @@ class KnowledgeGraph:
     def _write_build_graph(self, pipeline: str) -> None:
         _store.write_build_graph(self.dataset, pipeline)
         self._open.committed()
+
+
+@contextmanager
+def _progress_of(progress: Progress | bool | None, label: str) -> Iterator[Progress | None]:
+    """The callback a ``progress=`` argument stands for: itself, a bar (``True``), or none."""
+    if progress is True:
+        from kg.notebook import progress_bar
+
+        with progress_bar(label) as update:
+            yield update
+    else:
+        yield progress or None
 
 
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:

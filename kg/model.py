@@ -324,6 +324,13 @@ class Extraction:
     """Noun phrases no rule took (type ``"None"``), for the learned stage to judge;
     transient: the learned stage empties it, and it is never written."""
 
+    def _repr_html_(self) -> str:
+        # Jupyter shows the text with each mention highlighted by type, like displaCy;
+        # the renderer lives with the other notebook displays (it needs nothing but this record)
+        from kg.notebook import extraction_html
+
+        return extraction_html(self)
+
     def entity(self, entity_id: str) -> Entity:
         """The entity with this local id (``KeyError`` if none)."""
         for ent in self.entities:

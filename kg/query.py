@@ -13,8 +13,9 @@ import csv
 import io
 import json
 import re
+import textwrap
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import rdflib.plugins.sparql
 from oxrdflib import OxigraphStore
@@ -24,6 +25,9 @@ from rdflib.term import Identifier, Node
 
 from kg.errors import QueryError, ReadOnlyQueryError
 from kg.vocab import PREFIXES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_QUERY_LENGTH = 100_000
 """Longest query text accepted, in characters."""
@@ -86,7 +90,11 @@ class QueryShape(NamedTuple):
 
 
 def inspect_query(
-    query: str, *, max_length: int = MAX_QUERY_LENGTH, max_depth: int = MAX_DEPTH
+    query: str,
+    *,
+    max_length: int = MAX_QUERY_LENGTH,
+    max_depth: int = MAX_DEPTH,
+    prefixes: Mapping[str, str] | None = PREFIXES,
 ) -> QueryShape:
     """Check a query before evaluation and report its form.
 
@@ -98,6 +106,9 @@ def inspect_query(
         query: the SPARQL text.
         max_length: most characters accepted.
         max_depth: deepest nesting of brackets plus chained unary operators.
+        prefixes: the prefixes predefined where the query will run (kg's, by
+            default); a prefix neither there nor declared is refused, by name.
+            ``None`` skips the check (a remote store may know others).
 
     Returns:
         The query form and whether it names its own dataset.
@@ -115,6 +126,10 @@ def inspect_query(
     Traceback (most recent call last):
     ...
     kg.errors.QueryError: query is nested more than 100 levels deep; simplify it
+    >>> inspect_query("SELECT * { ?s owl:sameAs ?o }")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: unknown prefix 'owl:'; add this line at the top of the query: PREFIX owl: <http://www.w3.org/2002/07/owl#>
     """
     if len(query) > max_length:
         raise QueryError(
@@ -126,8 +141,18 @@ def inspect_query(
     skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
     depth = deepest = unary_run = operators = 0
     keywords: list[str] = []
+    used: list[str] = []
+    declared: set[str] = set()
+    previous = ""
     for match in _TOKEN.finditer(skeleton):
         kind = match.lastgroup
+        if kind == "pname":
+            prefix = match.group().split(":", 1)[0]
+            if previous == "PREFIX":
+                declared.add(prefix)
+            elif prefix != "_":  # _:b is a blank node, not a prefixed name
+                used.append(prefix)
+        previous = match.group().upper() if kind == "word" else ""
         if kind == "unary":
             unary_run += 1
         elif kind == "open":
@@ -155,8 +180,57 @@ def inspect_query(
         )
     if "SERVICE" in keywords:
         raise QueryError("SERVICE (federated query) is disabled: kg never contacts other hosts")
+    if prefixes is not None:
+        for prefix in used:
+            if prefix not in declared and prefix not in prefixes:
+                raise QueryError(_unknown_prefix(prefix, prefixes))
     form = next((k for k in keywords if k in _FORMS), None)
     return QueryShape(form, "FROM" in keywords)
+
+
+def _unknown_prefix(prefix: str, predefined: Mapping[str, str]) -> str:
+    from rdflib import Graph
+
+    # rdflib's table of well-known vocabularies (owl, dc, sh, dcat...) names the IRI
+    known = {p: str(ns) for p, ns in Graph(bind_namespaces="rdflib").namespaces()}
+    line = f"PREFIX {prefix}: <{known.get(prefix, 'NAMESPACE-IRI')}>"
+    message = f"unknown prefix '{prefix}:'; add this line at the top of the query: {line}"
+    if prefix not in known:
+        message += f" (kg predefines {', '.join(p + ':' for p in predefined)})"
+    return message
+
+
+def used_prefixes(query: str) -> list[str]:
+    """kg's prefixes that ``query`` uses without declaring them, in the order of :data:`PREFIXES`.
+
+    >>> used_prefixes("PREFIX skos: <http://x.org/> SELECT * { ?s skos:a ?o ; foaf:name 'x:y' }")
+    ['foaf']
+    """
+    query = _CODEPOINT.sub(lambda m: _codepoint(m.group(1) or m.group(2)), query)
+    skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
+    declared: set[str] = set()
+    used: set[str] = set()
+    previous = ""
+    for match in _TOKEN.finditer(skeleton):
+        if match.lastgroup == "pname":
+            prefix = match.group().split(":", 1)[0]
+            (declared if previous == "PREFIX" else used).add(prefix)
+        previous = match.group().upper() if match.lastgroup == "word" else ""
+    return [p for p in PREFIXES if p in used and p not in declared]
+
+
+def with_prefixes(query: str) -> str:
+    """``query`` with a ``PREFIX`` line for each of kg's prefixes it uses but does not declare.
+
+    For stores that predefine nothing (``kg query --endpoint``), so a query
+    runs there as it does on a graph directory.
+
+    >>> print(with_prefixes("ASK { ?s a foaf:Person }"))
+    PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+    ASK { ?s a foaf:Person }
+    """
+    lines = [f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in used_prefixes(query)]
+    return "".join(lines) + query
 
 
 def check_query(query: str) -> None:
@@ -168,7 +242,37 @@ def check_query(query: str) -> None:
     inspect_query(query)
 
 
-def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+class QueryResult(Result):
+    """An rdflib ``Result`` (rows by iteration, ``vars``, ``askAnswer``, ``graph``) that
+    also converts to a pandas ``DataFrame``.
+
+    >>> from kg.store import open_dataset
+    >>> r = run_query(open_dataset(None), "SELECT ?x WHERE { VALUES ?x { 1 2 } }")
+    >>> r.to_dataframe()["x"].tolist()
+    [1, 2]
+    """
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The result as a DataFrame with typed columns (:func:`kg.notebook.to_dataframe`)."""
+        from kg.notebook import to_dataframe
+
+        return to_dataframe(self)
+
+    @classmethod
+    def of(cls, result: Result) -> QueryResult:
+        """The same result as a :class:`QueryResult` (its rows are read now)."""
+        if isinstance(result, cls):
+            return result
+        out = cls(result.type)
+        out.vars = result.vars
+        out.askAnswer = result.askAnswer
+        out.graph = result.graph
+        if result.type == "SELECT":
+            out.bindings = list(result.bindings)
+        return out
+
+
+def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
     """Run a SPARQL 1.1 query with kg's prefixes; values in ``bindings`` are bound, not pasted.
 
     >>> from kg.store import open_dataset
@@ -178,17 +282,59 @@ def run_query(ds: Dataset, query: str, bindings: Mapping[str, Any] | None = None
     """
     check_query(query)
     init = {k.lstrip("?$"): _as_term(v) for k, v in (bindings or {}).items()}
+    if init:
+        _check_variables(query, init)
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never dereference FROM <iri>
     if init and isinstance(ds.store, OxigraphStore):
         # Oxigraph substitutes only projected variables; a VALUES block binds any
         query, init = with_values(query, init), {}
     try:
-        return ds.query(query, initNs=PREFIXES, initBindings=init)
+        # rows are read here, so an engine error during evaluation is a QueryError too
+        return QueryResult.of(ds.query(query, initNs=PREFIXES, initBindings=init))
     except RecursionError as err:
         raise QueryError("query is nested too deeply; simplify it") from err
     except Exception as err:  # the engines raise SyntaxError, ParseException, ValueError...
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise QueryError(f"SPARQL error: {message}") from err
+
+
+def _check_variables(query: str, names: Mapping[str, Any]) -> None:
+    # a misspelt name would bind nothing and change nothing: say so
+    skeleton = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
+    found = sorted({m.group()[1:] for m in _TOKEN.finditer(skeleton) if m.lastgroup == "var"})
+    for name in sorted(names):
+        if name not in found:
+            have = ", ".join("?" + v for v in found) or "none"
+            raise QueryError(f"cannot bind ?{name}: the query has no such variable (it has {have})")
+
+
+def parse_binding(text: str) -> tuple[str, Identifier]:
+    """``NAME=VALUE`` (as ``kg query --bind`` takes it) → the variable and its RDF term.
+
+    ``<...>`` is an IRI; anything else is a plain string literal, taken as it is
+    (quotes, braces and newlines included): it is never pasted into the query.
+
+    >>> parse_binding('entity=State Council "SC"')
+    ('entity', rdflib.term.Literal('State Council "SC"'))
+    >>> parse_binding("?e=<https://w3id.org/policy-kg/id/x>")
+    ('e', rdflib.term.URIRef('https://w3id.org/policy-kg/id/x'))
+    >>> parse_binding("State Council")
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: --bind takes NAME=VALUE (e.g. --bind entity="State Council"), not 'State Council'
+    """
+    name, sep, value = text.partition("=")
+    name = name.strip().lstrip("?$")
+    if not sep or not re.fullmatch(r"\w+", name):
+        raise QueryError(
+            f'--bind takes NAME=VALUE (e.g. --bind entity="State Council"), not {text!r}'
+        )
+    if value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+        if not iri or _UNSAFE_IRI.search(iri):
+            raise QueryError(f"cannot bind ?{name}: {value!r} is not a valid IRI")
+        return name, URIRef(iri)
+    return name, Literal(value)
 
 
 _UNSAFE_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
@@ -207,6 +353,7 @@ def with_values(query: str, bindings: Mapping[str, Identifier]) -> str:
     for name in names:
         if not re.fullmatch(r"\w+", name):
             raise QueryError(f"cannot bind {name!r}: not a SPARQL variable name")
+    _check_variables(query, bindings)
     cells = []
     for name in names:
         term = bindings[name]
@@ -317,10 +464,36 @@ def _short(term: Node | None) -> str:
 
 
 def _table(names: list[str], rows: list[list[str]], width: int = 60) -> str:
-    clipped = [[c if len(c) <= width else c[: width - 1] + "…" for c in row] for row in rows]
-    widths = [max([len(n)] + [len(r[i]) for r in clipped]) for i, n in enumerate(names)]
-    line = "  ".join(n.ljust(w) for n, w in zip(names, widths))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in clipped]
+    """A text table; a value longer than ``width`` wraps onto more lines, never cut.
+
+    >>> print(_table(["id", "sentence"], [["d1", "The State Council decided to act."]], width=12))
+    id  sentence
+    --  ------------
+    d1  The State
+        Council
+        decided to
+        act.
+    (1 row)
+    """
+    widths = [
+        min(max([len(n)] + [len(r[i]) for r in rows]), max(width, len(n)))
+        for i, n in enumerate(names)
+    ]
+    out = [
+        "  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    for row in rows:
+        cells = [_wrap(c, w) for c, w in zip(row, widths)]
+        for i in range(max(len(c) for c in cells) if cells else 1):
+            parts = [(c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths)]
+            out.append("  ".join(parts).rstrip())
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    if len(text) <= width:
+        return [text]
+    # words first; a word longer than the column (an IRI) is split, never dropped
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]

@@ -25,6 +25,7 @@ from rdflib import Graph
 from rdflib.query import Result
 
 from kg.errors import QueryError
+from kg.query import QueryResult, with_prefixes
 
 __all__ = [
     "drop_graph",
@@ -108,13 +109,14 @@ def _request(
         raise QueryError(f"{url!r} is not an http(s) URL; check {what}") from err
 
 
-def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
+def query_endpoint(url: str, query: str, *, timeout: float = 30) -> QueryResult:
     """Run a query on a SPARQL 1.1 Protocol endpoint (POST, form-encoded).
 
     Args:
         url: the query endpoint, e.g. ``http://localhost:7878/query`` (Oxigraph) or
             ``http://localhost:3030/ds/sparql`` (Fuseki).
-        query: SPARQL text; any query form.
+        query: SPARQL text; any query form. kg's prefixes (``foaf:``, ``skos:``...)
+            it uses without declaring them are declared for it.
         timeout: seconds to wait for the answer.
 
     Returns:
@@ -132,7 +134,8 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     ...
     kg.errors.QueryError: no SPARQL endpoint answers at http://127.0.0.1:9/sparql; start it or check --endpoint
     """
-    body = urllib.parse.urlencode({"query": query}).encode()
+    # kg's prefixes are declared in the text: the store may predefine none of them
+    body = urllib.parse.urlencode({"query": with_prefixes(query)}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT}
     _, content_type, payload = _request(
         url, method="POST", data=body, headers=headers, timeout=timeout
@@ -140,9 +143,9 @@ def query_endpoint(url: str, query: str, *, timeout: float = 30) -> Result:
     media = content_type.split(";")[0].strip().lower()
     try:
         if media in _RESULT_PARSERS:
-            return Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media])
+            return QueryResult.of(Result.parse(io.BytesIO(payload), format=_RESULT_PARSERS[media]))
         if media in _GRAPH_PARSERS:
-            result = Result("CONSTRUCT")
+            result = QueryResult("CONSTRUCT")
             # N-Triples, Turtle and RDF/XML fetch nothing while parsing (unlike JSON-LD)
             result.graph = Graph().parse(data=payload, format=_GRAPH_PARSERS[media])
             return result

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+EXAMPLE_DOCS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md"))
+"""The example documents (examples/ also holds analysis.ipynb, which no build reads)."""
 QUERIES = ROOT / "queries"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev"
 TRAIN_SET = ROOT.parent / "shared" / "eval" / "train"

@@ -224,3 +224,24 @@ def test_kg_serve_answers_query_endpoint(tmp_path):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_kg_query_endpoint_declares_kg_prefixes_and_binds_values(oxigraph):
+    from tests.conftest import run_kg
+
+    query_url, update_url, _ = oxigraph
+    skos = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    replace_graph(
+        update_url,
+        DOC + "bind",
+        _nt((f"<{EX}li>", f"<{skos}>", '"Li Qiang"'), (f"<{EX}mof>", f"<{skos}>", '"MOF"')),
+    )
+    # Oxigraph's server predefines no prefix: kg declares skos: for it
+    query = "SELECT ?e WHERE { GRAPH ?g { ?e skos:prefLabel ?name } }"
+    out = run_kg("query", query, "--endpoint", query_url, "--bind", "name=Li Qiang")
+    assert out.returncode == 0, out.stderr
+    assert f"{EX}li" in out.stdout and "mof" not in out.stdout and "(1 row)" in out.stdout
+    hostile = run_kg("query", query, "--endpoint", query_url, "--bind", 'name=x" } } #')
+    assert hostile.returncode == 0 and "(0 rows)" in hostile.stdout
+    frame = query_endpoint(query_url, query.replace("?name", '"MOF"')).to_dataframe()
+    assert frame["e"].tolist() == [f"{EX}mof"]

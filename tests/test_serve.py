@@ -370,7 +370,9 @@ def test_query_page_lists_ready_made_queries_and_loads_nothing_external(server):
 
 def test_missing_query_and_wrong_method_and_content_type(server):
     base, _ = server
-    assert httpx.get(base + "/sparql").status_code == 400
+    assert httpx.get(base + "/sparql", params={"default-graph-uri": EX}).status_code == 400
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert httpx.post(base + "/sparql", content=b"", headers=form).status_code == 400
     assert httpx.put(base + "/sparql", content=COUNT).status_code == 405
     response = httpx.post(base + "/sparql", content=COUNT, headers={"Content-Type": "text/plain"})
     assert response.status_code == 415
@@ -385,3 +387,42 @@ def test_serve_without_a_graph_says_run_kg_build(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: no graph in {tmp_path}; run kg build first"
+
+
+def test_get_without_query_answers_the_service_description_with_kg_prefixes(server):
+    base, _ = server
+    response = httpx.get(base + "/sparql", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/n-triples")
+    graph = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+    rows = ox.Store()
+    rows.extend(ox.Quad(t.subject, t.predicate, t.object) for t in graph)
+    declared = {
+        str(r["p"].value): r["ns"].value
+        for r in rows.query(
+            "PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX sd: "
+            "<http://www.w3.org/ns/sparql-service-description#> SELECT ?p ?ns WHERE { "
+            "?svc a sd:Service ; sd:endpoint ?e ; sh:declare [ sh:prefix ?p ; sh:namespace ?ns ] }"
+        )
+    }
+    from kg.vocab import PREFIXES
+
+    assert declared == PREFIXES
+    assert "prefixes are predefined" in httpx.get(base + "/").text
+
+
+def test_kg_prefixes_are_predefined_at_the_endpoint(server):
+    base, _ = server
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(datatype(?o) = xsd:integer) }"
+    rows = _wrapper(base, query, JSON).queryAndConvert()["results"]["bindings"]
+    assert rows[0]["n"]["value"] == "3"
+
+
+def test_unknown_prefix_at_the_endpoint_names_it_and_the_line_to_add(server):
+    base, _ = server
+    response = httpx.get(base + "/sparql", params={"query": "SELECT * { ?s dc:title ?t }"})
+    assert response.status_code == 400
+    assert response.text.strip() == (
+        "unknown prefix 'dc:'; add this line at the top of the query: "
+        "PREFIX dc: <http://purl.org/dc/elements/1.1/>"
+    )

@@ -238,9 +238,21 @@ def query(
         Optional[str],  # noqa: UP045
         typer.Option("--endpoint", help="Query this SPARQL endpoint instead of a graph directory."),
     ] = None,
+    bind: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--bind",
+            help="Bind a variable: NAME=VALUE (repeatable); <...> is an IRI, anything else a "
+            'string. Example: --bind entity="State Council".',
+        ),
+    ] = None,
 ) -> None:
-    """Run a SPARQL query on the graph (the default graph is the union of all documents)."""
-    from kg.query import FORMATS, format_result
+    """Run a SPARQL query on the graph (the default graph is the union of all documents).
+
+    kg's prefixes (foaf:, skos:, kgo:...) are predefined. --bind gives a variable a
+    value safely: it is bound, never pasted into the query text.
+    """
+    from kg.query import FORMATS, format_result, parse_binding, with_values
 
     if fmt not in FORMATS:
         raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -254,13 +266,16 @@ def query(
         except UnicodeDecodeError as err:
             raise InputError(f"query file {file} is not UTF-8 text; save it as UTF-8") from err
     assert sparql is not None
+    bindings = dict(parse_binding(b) for b in bind or ())
     if endpoint:
         from kg.remote import query_endpoint
 
-        result = query_endpoint(endpoint, sparql)
+        # a remote store has no binding API: the values go in as a VALUES block of
+        # escaped RDF terms (rdflib's serializer), as they do for the embedded store
+        result = query_endpoint(endpoint, with_values(sparql, bindings) if bindings else sparql)
     else:
         with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
-            result = graph.query(sparql)
+            result = graph.query(sparql, bindings=bindings)
             text = format_result(result, fmt)
         typer.echo(text)
         return

@@ -39,6 +39,10 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (
 MAX_FILE_BYTES: int = 50 * 1024 * 1024
 """Files larger than this (50 MiB) are skipped unless ``max_bytes`` says otherwise."""
 
+PASSED_OVER: tuple[str, ...] = (".ipynb",)
+"""Suffixes a folder walk leaves out without a note: a corpus folder may hold the
+notebooks that analyse it (``examples/analysis.ipynb``); they are not documents."""
+
 HTML_SUFFIXES = (".html", ".htm")
 BINARY_SUFFIXES = (".pdf", ".docx")  # read by their own libraries, never decoded as text
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -138,7 +142,8 @@ def _os_reason(err: OSError) -> str:
 def _walk(
     root: str, given: str, emit: Callable[[ReadNote], None]
 ) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """Files under ``root`` in sorted order with their relative parts, hidden ones left out."""
+    """Files under ``root`` in sorted order with their relative parts, hidden ones and
+    notebooks (:data:`PASSED_OVER`) left out."""
     seen: set[tuple[int, int]] = set()
     # An explicit stack, not recursion: trees can be deeper than Python's recursion limit.
     stack: list[tuple[str, tuple[str, ...]]] = [(root, ())]
@@ -156,7 +161,7 @@ def _walk(
             continue
         subfolders = []
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or suffix_of(entry.name).lower() in PASSED_OVER:
                 continue
             try:
                 is_dir = entry.is_dir()

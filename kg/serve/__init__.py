@@ -11,6 +11,8 @@ The default graph is the union of the document graphs: the store's own default
 graph, which ``kg.store`` keeps equal to their set union (the build graph stays
 out); ``default-graph-uri`` / ``named-graph-uri`` or a ``FROM`` clause replace it.
 Workers reopen the store when its files change, so ``kg add`` shows up live.
+kg's prefixes are predefined, as in ``kg query`` and ``KnowledgeGraph.query``
+(one dialect); ``GET /sparql`` without a query answers the service description.
 
 >>> inspect_query("PREFIX ex: <http://x.org/> SELECT * FROM ex:g WHERE { ?s ?p ?o }")
 QueryShape(form='SELECT', has_dataset=True)

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from kg.errors import KGError, QueryError, ReadOnlyQueryError, StoreError
 from kg.query import inspect_query
+from kg.serve.description import service_description
 from kg.serve.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate, not_acceptable
 from kg.serve.page import query_page
 from kg.serve.pool import Pool
@@ -89,6 +90,8 @@ async def _sparql(request: Request) -> Response:
         if any(key == "update" for key, _ in params):
             raise _Refused(403, "this endpoint is read-only: SPARQL Update is refused")
         queries = [value for key, value in params if key == "query"]
+        if not queries and request.method == "GET" and not params:
+            return _description(request)
         if not queries:
             raise _Refused(400, "no query given: pass ?query=SPARQL, or open / for the query page")
         if len(queries) > 1:
@@ -125,6 +128,15 @@ async def _sparql(request: Request) -> Response:
     reply = await pool.run(job)
     headers = {"Vary": "Accept"} if reply.status == 200 else {}
     return Response(reply.body, reply.status, headers=headers, media_type=reply.content_type)
+
+
+def _description(request: Request) -> Response:
+    # SPARQL 1.1 Service Description: GET on the endpoint without a query describes it
+    fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS)
+    if fmt is None:
+        raise _Refused(406, not_acceptable("service description", GRAPH_FORMATS))
+    body = service_description(str(request.url.replace(query="")), fmt.name)
+    return Response(body, 200, headers={"Vary": "Accept"}, media_type=fmt.media_type)
 
 
 async def _page(request: Request) -> Response:

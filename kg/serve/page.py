@@ -9,6 +9,8 @@ from pathlib import Path
 
 from starlette.responses import HTMLResponse
 
+from kg.vocab import PREFIXES
+
 
 def ready_made_queries(folder: Path) -> list[tuple[str, str, str]]:
     """The ``.rq`` files of ``folder``: (name, description from the leading ``#`` lines, text).
@@ -43,7 +45,9 @@ font:inherit;text-decoration:underline}}#status{{margin-left:1em;color:#555}}
 <h1>kg SPARQL endpoint</h1>
 <p>SPARQL 1.1 Protocol endpoint (read-only) at <code>sparql</code>: GET <code>?query=</code>,
 POST form or <code>application/sparql-query</code>. Time limit {timeout:g} s, at most
-{max_results:,} results. The default graph is the union of the document graphs.</p>
+{max_results:,} results. The default graph is the union of the document graphs.
+kg's prefixes are predefined, as in <code>kg query</code>: {prefixes}.
+GET <code>sparql</code> without a query gives the service description.</p>
 <form id="f" method="post" action="sparql">
 <textarea name="query" id="query" spellcheck="false">{first}</textarea>
 <p><label>Result format <select id="accept">{options}</select></label>
@@ -134,6 +138,7 @@ def query_page(queries_dir: Path, timeout: float, max_results: int) -> HTMLRespo
         options=options,
         items=items,
         queries_json=queries_json,
+        prefixes=", ".join(f"<code>{html.escape(p)}:</code>" for p in PREFIXES),
     )
     csp = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "

@@ -27,7 +27,7 @@ from kg.serve.formats import (
     not_acceptable,
     term_json,
 )
-from kg.vocab import BUILD_GRAPH
+from kg.vocab import BUILD_GRAPH, PREFIXES
 
 _WORKER_STACK = 512 * 1024 * 1024
 """Stack of the thread that evaluates queries in a worker: pyoxigraph recurses on
@@ -165,7 +165,8 @@ def _execute(view: _StoreView, job: Job) -> Reply:
     except ValueError as err:
         return text_reply(400, f"default-graph-uri / named-graph-uri must be absolute IRIs: {err}")
     try:
-        result = view.store.query(job.query, **kwargs)
+        # kg's prefixes, as the CLI and the API predefine them: one dialect everywhere
+        result = view.store.query(job.query, prefixes=dict(PREFIXES), **kwargs)
         if isinstance(result, ox.QueryBoolean):
             if job.results_format is None:
                 return text_reply(406, not_acceptable("ASK", RESULT_FORMATS))
