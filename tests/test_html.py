@@ -339,9 +339,8 @@ class View:
 
     def __init__(self, page):
         self.page = page
-        page.set_default_timeout(
-            120_000
-        )  # Playwright's 30 s, only against a hang: load never fails a step
+        # instead of Playwright's 30 s: a step waits as long as a busy machine needs
+        page.set_default_timeout(120_000)
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
