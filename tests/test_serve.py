@@ -113,6 +113,7 @@ def server(tmp_path_factory):
     assert HTTP.get(base + "/").status_code == 200
     yield base, proc
     _stop(proc, reader)
+    HTTP.close()
 
 
 def _wrapper(base: str, query: str, fmt: str) -> SPARQLWrapper:
