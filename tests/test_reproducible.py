@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT
 
 from kg import KnowledgeGraph
+from kg.config import Config
 from kg.vocab import PROV
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -78,11 +79,36 @@ def graph_nquads(graph_dir: Path, tmp: Path) -> bytes:
     return canonical_nquads(out.read_bytes())
 
 
+NOTES = {
+    f"note-{i:02d}": template.format(p=p, b=b, c=c, t=t, u=u)
+    for i, (template, p, b, c, t, u) in enumerate(
+        zip(
+            ["{p} of the {b} spoke in {c} on {t}.", "The {b} issued a plan on {t} in {c}.",
+             "In {c}, {p} said the {b} will support {t} and {u}."] * 16,
+            ["Li Keqiang", "Wang Yi", "Janet Yellen", "Gina Raimondo", "Narendra Modi"] * 10,
+            ["State Council", "Ministry of Commerce", "European Commission",
+             "Treasury Department"] * 12,
+            ["Beijing", "Shenzhen", "Brussels", "Washington", "New Delhi", "Seoul", "Hubei"] * 7,
+            ["services", "trade in services", "design", "tourism", "semiconductors",
+             "the services sector", "trade", "clean energy", "software"] * 6,
+            ["design", "trade", "services", "tourism", "the service sector"] * 10,
+        )
+    )
+    if i < 46
+}  # fmt: skip
+"""Short notes full of ambiguous terms, so that the corpus has more texts (68) than one
+``nlp.pipe`` batch (64): with ``-w 2`` both worker processes then get texts, and their
+results are merged (with the 22 documents alone, one worker would get them all)."""
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     if not EVAL.is_dir():
         pytest.skip(f"the gold corpus is not at {EVAL}")
-    return write_corpus(tmp_path_factory.mktemp("ambiguous") / "corpus")
+    folder = write_corpus(tmp_path_factory.mktemp("ambiguous") / "corpus")
+    for doc_id, text in NOTES.items():
+        (folder / f"{doc_id}.txt").write_text(text + "\n", encoding="utf-8")
+    return folder
 
 
 def _seeded(seed: str) -> dict[str, str]:
@@ -116,9 +142,9 @@ def test_lexicon_ambiguity_is_the_same_under_every_hash_seed():
     assert "service sector" in forms
 
 
-IDS = tuple(sorted(AMBIGUOUS_CORPUS))
+IDS = tuple(sorted(AMBIGUOUS_CORPUS + tuple(NOTES)))
 A_IDS, B_IDS = IDS[::2], IDS[1::2]
-"""The two halves of the corpus, A and B, as two folders."""
+"""The two halves of the corpus, A and B, as two folders (real documents and notes in each)."""
 
 
 def _half(corpus: Path, tmp: Path, name: str, ids: tuple[str, ...]) -> Path:
@@ -193,6 +219,7 @@ def graphs(corpus, tmp_path_factory) -> tuple[dict[str, bytes], Path]:
 @pytest.mark.parametrize("workers, name", [("1", "ab-w1"), ("2", "ba-w2")])
 def test_cli_builds_under_three_hash_seeds_give_identical_nquads(graphs, workers, name):
     exports, _ = graphs
+    assert len(IDS) > Config().batch_size  # -w 2: both workers get texts
     first = exports[f"{name}-s{SEEDS[0]}"]
     assert first.count(b"\n") > 5_000
     for seed in SEEDS[1:]:
