@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No Hypothesis check may depend on how fast this machine is at the moment: no deadline
+# per example, and no "too slow" health check on generating data (the only timed one).
+settings.register_profile(
+    "kg", deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+settings.load_profile("kg")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
