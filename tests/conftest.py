@@ -28,7 +28,7 @@ TRAIN_SET = ROOT.parent / "shared" / "eval" / "train"
 def _freeze_what_lives() -> None:
     """Exempt every object alive now from the cyclic garbage collector's scans.
 
-    ``KnowledgeGraph.close`` runs ``gc.collect()`` (the Oxigraph store lets go of
+    Closing a graph runs ``gc.collect()`` (kg.store.handle: the Oxigraph store lets go of
     its lock files only once collected), and a full collection walks every object
     of this process: the imported libraries and the spaCy pipelines make that about
     0.1 s per close, paid hundreds of times. Objects alive now are the modules,
