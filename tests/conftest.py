@@ -43,6 +43,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _freeze_what_lives()
 
 
+_FROZEN_AT: list[object] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Freeze again before the first test of each module, ahead of its fixtures: what the
+    earlier modules' tests left alive (the session's fixtures, caches) lives on too."""
+    module = getattr(item, "module", None)
+    if _FROZEN_AT[-1:] != [module]:
+        _FROZEN_AT[:] = [module]
+        _freeze_what_lives()
+
+
 def run_kg(
     *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
