@@ -639,7 +639,7 @@ def glance(browser, glance_graph, tmp_path_factory):
     write_html(glance_graph, path)
     view = View(browser.new_page(viewport={"width": 1280, "height": 800}))
     view.page.goto(path.as_uri())
-    view.page.wait_for_selector("html[data-kg-state=ready]", timeout=30_000)
+    view.page.wait_for_selector("html[data-kg-state=ready]", timeout=120_000)
     yield view
     bad = [u for u in view.requests if not u.startswith(("file:", "data:", "blob:"))]
     assert bad == [] and view.errors == [] and view.dialogs == []
