@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No Hypothesis check may depend on how fast this machine is at the moment: no deadline
+# per example, and no "too slow" health check on generating data (the only timed one).
+settings.register_profile(
+    "kg", deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+)
+settings.load_profile("kg")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -16,6 +25,37 @@ EXAMPLE_DOCS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md
 QUERIES = ROOT / "queries"
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev"
 TRAIN_SET = ROOT.parent / "shared" / "eval" / "train"
+
+
+def _freeze_what_lives() -> None:
+    """Exempt every object alive now from the cyclic garbage collector's scans.
+
+    Closing a graph runs ``gc.collect()`` (kg.store.handle: the Oxigraph store lets go of
+    its lock files only once collected), and a full collection walks every object
+    of this process: the imported libraries and the spaCy pipelines make that about
+    0.1 s per close, paid hundreds of times. Objects alive now are the modules,
+    the collected tests and the loaded pipelines, which live as long as the session;
+    what tests create later is still collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _freeze_what_lives()
+
+
+_FROZEN_AT: list[object] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Freeze again before the first test of each module, ahead of its fixtures: what the
+    earlier modules' tests left alive (the session's fixtures, caches) lives on too."""
+    module = getattr(item, "module", None)
+    if _FROZEN_AT[-1:] != [module]:
+        _FROZEN_AT[:] = [module]
+        _freeze_what_lives()
 
 
 def run_kg(
@@ -40,7 +80,9 @@ def nlp():
     """The real default spaCy pipeline with kg's components, loaded once."""
     from kg.pipeline import load_pipeline
 
-    return load_pipeline()
+    pipeline = load_pipeline()
+    _freeze_what_lives()
+    return pipeline
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +90,9 @@ def nlp_rules():
     """The default pipeline with kg's rules only (no learned classifiers), loaded once."""
     from kg.pipeline import load_pipeline
 
-    return load_pipeline(learned=False)
+    pipeline = load_pipeline(learned=False)
+    _freeze_what_lives()
+    return pipeline
 
 
 @pytest.fixture(scope="session")

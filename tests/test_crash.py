@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -165,6 +166,14 @@ def stop_at(point: str, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def stop_each(runs: list[tuple[str, list[str]]]) -> None:
+    """:func:`stop_at` for each ``(point, args)``, two at a time: they write to directories of
+    their own, and the machine has two cores."""
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(stop_at, point, *args) for point, args in runs]:
+            done.result()
+
+
 def stale(graph_dir: Path) -> bool:
     """Whether build.json says the derived files were made from another store state."""
     from kg.outputs import store_state
@@ -193,14 +202,13 @@ def test_add_stopped_after_each_step_keeps_old_documents_and_adds_only_whole_one
         return graph_dir
 
     add = ["add", str(corpus["new"]), "-g"]
+    points = ("opened", "transaction-1", "transaction-2", "wrote-trig")
+    stop_each([(point, [*add, str(fresh(point))]) for point in points])
     # before any write: the graph is as it was
-    opened = fresh("opened")
-    stop_at("opened", *add, str(opened))
-    assert check_readable(opened, tmp_path) == base_graphs
+    assert check_readable(tmp_path / "opened", tmp_path) == base_graphs
 
     # right after the first transaction: the first batch whole, nothing else
-    partial_dir = fresh("transaction-1")
-    stop_at("transaction-1", *add, str(partial_dir))
+    partial_dir = tmp_path / "transaction-1"
     partial = check_readable(partial_dir, tmp_path, cli=True)
     assert len(partial) == 3 + WRITE_BATCH
     assert {d: partial[d] for d in base_graphs} == base_graphs
@@ -216,8 +224,7 @@ def test_add_stopped_after_each_step_keeps_old_documents_and_adds_only_whole_one
     # after the last document transaction, and between graph.trig and graph.html: every
     # document whole; the files lag until the next command
     for point in ("transaction-2", "wrote-trig"):
-        graph_dir = fresh(point)
-        stop_at(point, *add, str(graph_dir))
+        graph_dir = tmp_path / point
         assert check_readable(graph_dir, tmp_path) == clean
         assert stale(graph_dir)
         assert STALE_NOTICE in rerun_notices("remove", "base000", "-g", str(graph_dir))
@@ -243,9 +250,11 @@ def test_build_stopped_at_each_step_keeps_the_old_graph_until_the_new_one_is_com
     corpus, base_graphs, tmp_path
 ):
     build = ["build", str(corpus["new"]), "-o"]
+    points = ("bulk-loaded", "swapped", "wrote-trig", "wrote-html")
+    for point in points:
+        shutil.copytree(corpus["base"], tmp_path / point)
+    stop_each([(point, [*build, str(tmp_path / point)]) for point in points])
     staged = tmp_path / "bulk-loaded"
-    shutil.copytree(corpus["base"], staged)
-    stop_at("bulk-loaded", *build, str(staged))
     assert check_readable(staged, tmp_path, cli=True) == base_graphs
     assert list(staged.glob(".store-new-*")), "the staging store should be left behind"
 
@@ -254,10 +263,8 @@ def test_build_stopped_at_each_step_keeps_the_old_graph_until_the_new_one_is_com
     assert len(new_graph) == N_NEW
     assert not list(staged.glob(".store-*")), "the rerun left a staging or old store behind"
 
-    for point in ("swapped", "wrote-trig", "wrote-html"):
+    for point in points[1:]:
         graph_dir = tmp_path / point
-        shutil.copytree(corpus["base"], graph_dir)
-        stop_at(point, *build, str(graph_dir))
         assert check_readable(graph_dir, tmp_path) == new_graph, point
         assert stale(graph_dir), point
         assert STALE_NOTICE in rerun_notices("remove", "new000", "-g", str(graph_dir))

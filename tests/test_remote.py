@@ -7,12 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import psutil
 import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
+from test_serve import _start, _stop
 
 from kg.errors import QueryError
 from kg.remote import drop_graph, push_quads, query_endpoint, replace_graph
@@ -26,10 +27,13 @@ OXIGRAPH = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or sh
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _listening(proc: subprocess.Popen, port: int) -> bool:
+    """Whether ``proc`` itself listens on ``port`` (not some other process of the machine)."""
+    try:
+        conns = psutil.Process(proc.pid).net_connections(kind="tcp")
+    except psutil.NoSuchProcess:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in conns)
 
 
 @pytest.fixture(scope="module")
@@ -37,27 +41,32 @@ def oxigraph(tmp_path_factory):
     """A running Oxigraph server: (query URL, update URL, graph store URL)."""
     if OXIGRAPH is None:
         pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
-    port = _free_port()
     location = tmp_path_factory.mktemp("oxigraph")
-    proc = subprocess.Popen(
-        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=1).close()
+    errors = []
+    for _ in range(5):
+        # the binary does not say which port "127.0.0.1:0" gave it: pick a free one, and
+        # pick again should another process of this busy machine take it first
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        proc = subprocess.Popen(
+            [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 120  # only against a hang
+        while proc.poll() is None and not _listening(proc, port):
+            assert time.monotonic() < deadline, "oxigraph did not start"
+            time.sleep(0.05)
+        if proc.poll() is None:
             break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("oxigraph did not start: " + proc.communicate()[1].decode())
-            time.sleep(0.1)
+        errors.append(proc.communicate()[1].decode())
+    else:
+        pytest.fail("oxigraph did not start: " + "\n".join(errors))
+    base = f"http://127.0.0.1:{port}"
     yield base + "/query", base + "/update", base + "/store"
     proc.terminate()
-    proc.wait(10)
+    proc.wait(60)
     proc.stderr.close()
 
 
@@ -155,11 +164,14 @@ def test_store_errors_are_passed_on_as_query_errors(oxigraph):
 
 
 def test_nothing_listening_says_start_it_or_check_endpoint():
-    url = f"http://127.0.0.1:{_free_port()}/query"
-    with pytest.raises(
-        QueryError, match=r"no SPARQL endpoint answers at .*; start it or check --endpoint"
-    ):
-        query_endpoint(url, "ASK {}", timeout=5)
+    # a port bound but not listening: connecting is refused, and no other process can take it
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/query"
+        with pytest.raises(
+            QueryError, match=r"no SPARQL endpoint answers at .*; start it or check --endpoint"
+        ):
+            query_endpoint(url, "ASK {}", timeout=60)
 
 
 def test_kg_serve_answers_query_endpoint(tmp_path):
@@ -178,32 +190,10 @@ def test_kg_serve_answers_query_endpoint(tmp_path):
     store.add(ox.Quad(ox.NamedNode(EX + "run"), ox.NamedNode(EX + "p"), ox.Literal(8), build))
     store.flush()
     del store
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kg.serve",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, base, reader = _start([str(tmp_path), "--workers", "1"])
     try:
-        url = f"http://127.0.0.1:{port}/sparql"
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                result = query_endpoint(url, "SELECT ?o WHERE { ?s ?p ?o }", timeout=5)
-                break
-            except QueryError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        url = base + "/sparql"
+        result = query_endpoint(url, "SELECT ?o WHERE { ?s ?p ?o }", timeout=120)
         assert [int(o) for (o,) in result] == [7]
         # a writer (kg add) changes the store while it is served: the next query sees it
         writer = ox.Store(str(tmp_path / "store"))
@@ -217,13 +207,12 @@ def test_kg_serve_answers_query_endpoint(tmp_path):
         )
         writer.flush()
         del writer
-        result = query_endpoint(url, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", timeout=5)
+        result = query_endpoint(url, "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o", timeout=120)
         assert [int(o) for (o,) in result] == [7, 9]
         with pytest.raises(QueryError, match="403"):
             replace_graph(url, DOC + "z", b"")
     finally:
-        proc.terminate()
-        proc.wait(20)
+        _stop(proc, reader)
 
 
 def test_kg_query_endpoint_declares_kg_prefixes_and_binds_values(oxigraph):
