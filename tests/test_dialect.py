@@ -6,10 +6,6 @@ import csv
 import io
 import json
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -30,32 +26,11 @@ def _rows(bindings: list[dict]) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def endpoint(examples_graph_dir):
-    from tests.test_serve import _free_port
+    from tests.test_serve import _start, _stop
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg.serve", str(examples_graph_dir), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 40
-    while True:
-        try:
-            if httpx.get(base + "/", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("kg serve did not start")
-        time.sleep(0.1)
+    proc, base, reader = _start([str(examples_graph_dir)])
     yield base + "/sparql"
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    _stop(proc, reader)
 
 
 def test_readme_query_declares_no_prefixes():
@@ -77,6 +52,7 @@ def test_readme_query_gives_the_same_rows_in_cli_api_and_endpoint(
         endpoint,
         data={"query": README_QUERY},
         headers={"Accept": "application/sparql-results+json"},
+        timeout=120,  # no assertion depends on how long it takes
     )
     assert answer.status_code == 200, answer.text
     from_endpoint = _rows(answer.json()["results"]["bindings"])
@@ -96,7 +72,7 @@ def test_unknown_prefix_names_it_and_the_line_to_add_in_cli_api_and_endpoint(
     ]
     with pytest.raises(QueryError, match=re.escape(OWL_LINE)):
         examples_kg.query(query)
-    answer = httpx.get(endpoint, params={"query": query})
+    answer = httpx.get(endpoint, params={"query": query}, timeout=120)
     assert answer.status_code == 400 and OWL_LINE in answer.text
     # declared, it runs everywhere
     assert examples_kg.query(f"{OWL_LINE}\n{query}").type == "SELECT"

@@ -185,7 +185,7 @@ def test_inline_view_draws_offline_in_its_sandboxed_frame(browser, monkeypatch, 
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.goto(notebook_page.as_uri())
     frame = page.frame_locator("iframe")
-    frame.locator("html[data-kg-state=ready]").wait_for(state="attached", timeout=30_000)
+    frame.locator("html[data-kg-state=ready]").wait_for(state="attached", timeout=120_000)
     (inner,) = [f for f in page.frames if f != page.main_frame]
     # every entity is in the page; the view draws the connected ones (isolated: a toggle)
     assert inner.evaluate("kgView.data.nodes.length") == graph.to_networkx().number_of_nodes()
