@@ -112,3 +112,29 @@ def examples_kg(examples_graph_dir):
     graph = KnowledgeGraph(examples_graph_dir, read_only=True)
     yield graph
     graph.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session."""
+    if not CHROMIUM.exists():
+        subprocess.run(["sh", str(ROOT / "tools" / "ensure-chromium.sh")], check=False, timeout=900)
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium; run tools/ensure-chromium.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

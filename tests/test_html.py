@@ -23,17 +23,9 @@ from kg.views import (
     write_graphml,
     write_html,
 )
+from tests.conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 ID = "https://w3id.org/policy-kg/id/"
@@ -317,21 +309,6 @@ def test_flatten_leaves_the_input_untouched(policy_graph):
 
 
 # ---- in the browser --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Debian Chromium for the whole session."""
-    if not CHROMIUM.exists():
-        subprocess.run(["sh", str(ROOT / "tools" / "ensure-chromium.sh")], check=False, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.fail("no /usr/bin/chromium; run tools/ensure-chromium.sh")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class View:

@@ -13,7 +13,6 @@ import kg
 from kg.errors import KGError
 from kg.model import Document, Entity, Extraction, Mention, Relation
 from tests.conftest import EXAMPLES
-from tests.test_html import browser  # noqa: F401 - the one Chromium fixture
 
 NOTEBOOK = EXAMPLES / "analysis.ipynb"
 
@@ -169,7 +168,7 @@ def test_progress_true_builds_with_a_bar_and_a_callback_still_counts():
 
 
 @pytest.mark.browser
-def test_inline_view_draws_offline_in_its_sandboxed_frame(browser, monkeypatch, tmp_path):  # noqa: F811
+def test_inline_view_draws_offline_in_its_sandboxed_frame(browser, monkeypatch, tmp_path):
     shown: list = []
     monkeypatch.setattr("kg.notebook.display_inline", shown.append)  # what Jupyter would get
     graph = kg.build(["Premier Li Qiang chaired a State Council meeting in Beijing."])
