@@ -161,6 +161,8 @@ class KGEntities:
         self.country_ids: dict[str, str] = {}
         for c in self.rules.countrys:
             preferred[f"Location/{c['id']}"] = c["name"]
+            if c.get("ambiguous"):  # "Georgia" is also a US state: no key from the name alone
+                continue
             for form in (c["name"], *c.get("aliases", ())):
                 self.country_ids.setdefault(normalise_name(form), c["id"])
         self.lexicon_names: Mapping[str, str] = MappingProxyType(preferred)
