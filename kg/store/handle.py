@@ -97,7 +97,8 @@ class OpenStore:
         ).rstrip("; ")
         self._dataset.close()
         del self._dataset
-        gc.collect()  # the Oxigraph store lets go of its lock files only once collected
+        if self.path is not None:  # an on-disk store lets go of its lock files only once collected
+            gc.collect()
         if self._lock is not None:
             self._lock.release()
             if self.path is not None:
