@@ -186,14 +186,26 @@ def _read_one(
     seen: dict[tuple[int, int], str],
 ) -> Iterator[Document]:
     """The documents of one file (none, one, or many for JSONL), with at most one note."""
-    shown = printable_path(display)
+    return _guarded(
+        printable_path(display),
+        emit,
+        lambda notes: _file_documents(path, rel, root_label, ids, notes, max_bytes, seen),
+    )
+
+
+def _guarded(
+    shown: str,
+    emit: Callable[[ReadNote], None],
+    read: Callable[[list[tuple[str, str]]], list[Document]],
+) -> Iterator[Document]:
+    """``read(notes)``'s documents; what went wrong becomes one note, never an exception."""
     notes: list[tuple[str, str]] = []
     docs: list[Document] = []
     try:
-        docs = _file_documents(path, rel, root_label, ids, notes, max_bytes, seen)
+        docs = read(notes)
     except Skip as skip:
         notes.append((skip.action, str(skip)))
-    except Exception as err:  # never let one file stop the batch
+    except Exception as err:  # never let one input stop the batch
         notes.append(("skipped", f"could not be read ({type(err).__name__}: {err}); skipped"))
     if notes:
         emit(merge_notes(shown, notes))
@@ -222,33 +234,29 @@ def _read_url(
     url: str, ids: DocIds, emit: Callable[[ReadNote], None], max_bytes: int
 ) -> Iterator[Document]:
     """The documents of one file that fsspec reads (a JSONL, text, Markdown or HTML file)."""
-    notes: list[tuple[str, str]] = []
-    docs: list[Document] = []
+    return _guarded(url, emit, lambda notes: _url_documents(url, ids, notes, max_bytes))
+
+
+def _url_documents(
+    url: str, ids: DocIds, notes: list[tuple[str, str]], max_bytes: int
+) -> list[Document]:
+    import fsspec
+
     parts = [p for p in url.split("://", 1)[1].split("/") if p]
     name = parts[-1] if parts else url
     root_label = clean_name(parts[-2]) if len(parts) > 1 else "root"
     try:
-        import fsspec
-
-        try:
-            with fsspec.open(url, "rb") as f:
-                data = f.read(max_bytes + 1)
-        except FileNotFoundError as err:
-            raise Skip("does not exist; skipped") from err
-        except ImportError as err:  # a scheme whose fsspec backend is not installed
-            raise Skip(f"cannot be read ({err}); skipped") from err
-        if not data:
-            raise Skip("empty file; skipped")
-        if len(data) > max_bytes:
-            raise Skip(_too_large(len(data), max_bytes))
-        docs = _documents_of(data, (name,), root_label, ids, notes)
-    except Skip as skip:
-        notes.append((skip.action, str(skip)))
-    except Exception as err:  # never let one input stop the batch
-        notes.append(("skipped", f"could not be read ({type(err).__name__}: {err}); skipped"))
-    if notes:
-        emit(merge_notes(url, notes))
-    yield from docs
+        with fsspec.open(url, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except FileNotFoundError as err:
+        raise Skip("does not exist; skipped") from err
+    except ImportError as err:  # a scheme whose fsspec backend is not installed
+        raise Skip(f"cannot be read ({err}); skipped") from err
+    if not data:
+        raise Skip("empty file; skipped")
+    if len(data) > max_bytes:
+        raise Skip(_too_large(len(data), max_bytes))
+    return _documents_of(data, (name,), root_label, ids, notes)
 
 
 def _file_documents(
