@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from kg.model import Extraction
+from kg.resolve.corpus_rules import COUNTRY_NAMES, CorpusRules, acronym, person_core
 from kg.text import normalise_name
 
 __all__ = [
@@ -157,8 +158,8 @@ def resolve_corpus(
     :mod:`kg.resolve.corpus_rules` run (same name, countries, acronyms, persons),
     each merging only what has exactly one fitting node; a ``reject`` decision
     keeps two keys apart whatever the rules say. A group's canonical key (and so
-    its type) is chosen by evidence: a lexicon key first, then the key in the most
-    documents, with the most mentions, then the smallest key. The result depends
+    its type) is chosen by evidence: a lexicon key first, a full name before a
+    short one (acronym, surname), then the key in the most documents, with the most mentions, then the smallest key. The result depends
     only on the set of inputs.
 
     Args:
@@ -173,8 +174,6 @@ def resolve_corpus(
     >>> r.names["Sector/artificial-intelligence"]
     'artificial intelligence'
     """
-    from kg.resolve.corpus_rules import CorpusRules
-
     rules = CorpusRules(entities, decisions)
     rules.same_name()
     rules.countries()
@@ -194,7 +193,7 @@ def resolve_corpus(
             members,
             key=lambda k: (
                 not info[k].lexicon,
-                info[k].bare,
+                info[k].partial,
                 -len(info[k].docs),
                 -info[k].mentions,
                 k,
@@ -238,8 +237,6 @@ def preferred_name(forms: Iterable[Mapping[str, Iterable[str]]], key: str = "") 
     >>> preferred_name([{"MOFCOM": ["d1", "d2"]}, {"Ministry of Commerce": ["d3"]}])
     'Ministry of Commerce'
     """
-    from kg.resolve.corpus_rules import COUNTRY_NAMES, acronym, person_core
-
     country = COUNTRY_NAMES.get(key.partition("/")[2])
     if country and key.startswith("Location/"):
         return country

@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kg.pipeline.rules import PATTERN_DIR, read_rule_file
@@ -61,6 +61,7 @@ def _read_countries() -> tuple[dict[str, str], dict[str, str]]:
 COUNTRY_OF, COUNTRY_NAMES = _read_countries()
 """Normalised country form → country id (``country.cn``), and id → preferred name."""
 
+_norm = lru_cache(maxsize=1 << 16)(normalise_name)
 _INITIAL = re.compile(r"^[a-z]\.?$")
 _DESIGNATORS = tuple(sorted((" " + d for d in _WORDS["place_designators"]), key=len, reverse=True))
 
@@ -73,6 +74,7 @@ def place(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1 << 16)
 def acronym(form: str) -> str | None:
     """The letters of an acronym form ("U.S." → "US", "NECPs" → "NECP"), else ``None``."""
     if not is_acronym(form):
@@ -83,17 +85,17 @@ def acronym(form: str) -> str | None:
     return letters.upper()
 
 
+@lru_cache(maxsize=1 << 16)
 def person_core(name: str) -> tuple[str, ...]:
     """A person's name without leading titles or honorifics, nor middle initials."""
-    text = normalise_name(name)
+    words = _norm(name).split()
     stripped = True
     while stripped:
         stripped = False
-        for title in _TITLES:
-            if text.startswith(title + " "):
-                text, stripped = text[len(title) + 1 :], True
+        for n in range(min(_LONGEST_TITLE, len(words) - 1), 0, -1):
+            if " ".join(words[:n]) in _TITLE_SET:
+                words, stripped = words[n:], True
                 break
-    words = text.split()
     return tuple(
         w for i, w in enumerate(words) if i in (0, len(words) - 1) or not _INITIAL.match(w)
     )
@@ -106,7 +108,7 @@ def _middle_initials(name: str) -> tuple[str, ...]:
 
 @dataclass
 class KeyInfo:
-    """What the corpus says about one local key."""
+    """What the corpus says about one local key (:meth:`finish` once it is all read)."""
 
     key: str
     docs: set[str] = field(default_factory=set)
@@ -115,36 +117,42 @@ class KeyInfo:
     mentions: int = 0
     roles: set[str] = field(default_factory=set)
     records: list[LocalEntity] = field(default_factory=list)
+    type: str = ""
+    name: str = ""
+    norms: set[str] = field(default_factory=set)
+    lexicon: bool = True
+    """Keyed by a lexicon id: the key is no document's spelling of a name."""
+    letters: set[str] = field(default_factory=set)
+    """The acronyms among the forms, as letters ("U.S." → "US")."""
+    bare: bool = False
+    """Every form is an acronym ("AI", "NECPs")."""
+    partial: bool = False
+    """A short name of something: a bare acronym, a person's surname or titled name."""
 
-    @cached_property
-    def type(self) -> str:
-        return self.key.partition("/")[0]
+    def finish(self) -> KeyInfo:
+        self.type, _, self.name = self.key.partition("/")
+        self.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
+        self.norms = {_norm(f) for f in self.forms}
+        self.lexicon = not self.forms or self.name not in self.norms
+        acronyms = [acronym(f) for f in self.forms]
+        self.letters = {a for a in acronyms if a}
+        self.bare = bool(acronyms) and all(acronyms)
+        words = tuple(self.name.split())
+        person = self.type == "Person"
+        self.partial = self.bare or (person and (len(words) < 2 or person_core(self.name) != words))
+        return self
 
-    @cached_property
-    def name(self) -> str:
-        return self.key.partition("/")[2]
-
-    @cached_property
-    def norms(self) -> set[str]:
-        return {normalise_name(f) for f in self.forms}
-
-    @cached_property
-    def lexicon(self) -> bool:
-        """Keyed by a lexicon id: the key is no document's spelling of a name."""
-        return not self.forms or self.name not in self.norms
-
-    @cached_property
-    def letters(self) -> set[str]:
-        return {a for a in map(acronym, self.forms) if a}
-
-    @cached_property
-    def bare(self) -> bool:
-        """Every form is an acronym ("AI", "NECPs")."""
-        return bool(self.forms) and all(acronym(f) for f in self.forms)
+    def summary(self) -> str:
+        """One evidence line: how strongly the corpus supports this key."""
+        lexicon = ", lexicon key" if self.lexicon else ""
+        return f"{self.key}: {len(self.docs)} document(s), {self.mentions} mention(s){lexicon}"
 
 
 Proposal = tuple[str, str, float, tuple[str, ...]]
 """(local key, key of the node it names, score, evidence lines)."""
+_Memo = dict[str, tuple[list[str], set[int]]]
+_MAX_TARGETS = 8
+"""More groups than this share a name or acronym: too common to merge on, a few are listed."""
 
 
 class CorpusRules:
@@ -161,15 +169,18 @@ class CorpusRules:
             for f in le.forms:
                 ki.forms.setdefault(f, set()).add(le.document)
         for ki in list(self.info.values()):
-            ki.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
+            ki.finish()
             if ki.type in ("Location", "Organization") and not ki.lexicon:
                 cid = COUNTRY_OF.get(ki.name)
                 if cid:
-                    self.info.setdefault(f"Location/{cid}", KeyInfo(f"Location/{cid}"))
+                    country = f"Location/{cid}"
+                    self.info.setdefault(country, KeyInfo(country).finish())
         self.keys = sorted(self.info)
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.uf = UnionFind(len(self.keys))
         self.rule_of: dict[str, str] = {}
+        self.lexicon_roots = {i for i, k in enumerate(self.keys) if self.info[k].lexicon}
+        """Roots of the groups holding a lexicon key (kept up to date by ``_union``)."""
         self.found: dict[tuple[str, str], tuple[float, str, tuple[str, ...]]] = {}
         pairs = {(d.verdict, *sorted((d.a, d.b))) for d in decisions}
         self.rejected = sorted(
@@ -178,6 +189,12 @@ class CorpusRules:
         for v, a, b in sorted(pairs):
             if v == "accept" and a in self.index and b in self.index:
                 self._union(a, b, "decision.accept", 1.0, ("accepted by a decision",))
+        self.rt: dict[str, int] = {}
+        """Key → root as of the last merge (the rules read groups between merges)."""
+        self._freeze()
+
+    def _freeze(self) -> None:
+        self.rt = {k: self.uf.find(i) for i, k in enumerate(self.keys)}
 
     # -- the union-find -------------------------------------------------------
 
@@ -196,13 +213,20 @@ class CorpusRules:
             self.found[pair] = (round(score, 3), rule, tuple(evidence))
 
     def _union(self, a: str, b: str, rule: str, score: float, evidence: Sequence[str]) -> None:
-        if self.root(a) != self.root(b) and self._blocked(a, b):
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb and self._blocked(a, b):
             self.note(a, b, rule, score, (*evidence, "kept apart by a reject decision"))
             return
-        if self.root(a) != self.root(b):
+        if ra != rb and rule != "decision.accept" and {ra, rb} <= self.lexicon_roots:
+            # Two lexicon entries are two things by construction; a person may still say not.
+            self.note(a, b, rule, min(score, 0.5), (*evidence, "both are lexicon entries"))
+            return
+        if ra != rb:
             self.rule_of.setdefault(a, rule)
             self.rule_of.setdefault(b, rule)
         self.uf.union(self.index[a], self.index[b])
+        if ra in self.lexicon_roots or rb in self.lexicon_roots:
+            self.lexicon_roots.add(self.root(a))
         self.note(a, b, rule, score, evidence)
 
     def apply(self, rule: str, proposals: Iterable[Proposal], ambiguous: float = 0.5) -> None:
@@ -213,11 +237,11 @@ class CorpusRules:
         """
         by_root: dict[int, list[Proposal]] = defaultdict(list)
         for p in proposals:
-            if self.root(p[0]) != self.root(p[1]):
-                by_root[self.root(p[0])].append(p)
+            if self.rt[p[0]] != self.rt[p[1]]:
+                by_root[self.rt[p[0]]].append(p)
         merges: list[Proposal] = []
         for _, props in sorted(by_root.items()):
-            targets = {self.root(t) for _, t, _, _ in props}
+            targets = {self.rt[t] for _, t, _, _ in props}
             if len(targets) == 1:
                 merges.extend(props)
                 continue
@@ -231,6 +255,7 @@ class CorpusRules:
                 )
         for a, b, score, evidence in sorted(merges):
             self._union(a, b, rule, score, evidence)
+        self._freeze()
 
     # -- the rules ------------------------------------------------------------
 
@@ -242,25 +267,53 @@ class CorpusRules:
                 by_norm[n].add(k)  # a person's other forms may be a bare surname: not those
         same: list[Proposal] = []
         typed: list[Proposal] = []
+        memo: _Memo = {}
         for k in self.keys:
             ki = self.info[k]
             if ki.lexicon or (ki.type == "Person" and len(ki.name.split()) < 2):
                 continue
-            found = set().union(*(by_norm[n] for n in self._names(ki, all_forms=False)))
-            others = sorted(t for t in found if self.root(t) != self.root(k))
-            same_type = [t for t in others if self.info[t].type == ki.type]
-            for t in same_type or others:
-                evidence = (f"'{ki.name}' names both", *self._typing(k, t))
-                if ki.name in GENERIC_NAMES or (
-                    self.info[t].type != ki.type and len(ki.name.split()) < 2
-                ):
+            found = sorted(
+                (self.info[t].type != ki.type, n, t)
+                for n in self._names(ki, all_forms=False)
+                for t in self._others(memo, n, by_norm[n], k)
+            )
+            has_same_type = bool(found) and not found[0][0]
+            for other_type, n, t in found:
+                evidence = (f"'{n}' names both", *self._typing(k, t))
+                if n in GENERIC_NAMES or (other_type and " " not in n):
                     self.note(k, t, "corpus.name.v1", 0.4, (*evidence, "one common word"))
-                elif same_type:
+                elif not other_type:
                     same.append((k, t, 0.9, evidence))
-                else:
+                elif not has_same_type:  # a body of the same type named so comes first
                     typed.append((k, t, self._type_score(k, t), evidence))
         self.apply("corpus.name.v1", same)
         self.apply("corpus.type.v1", typed)
+
+    def _others(self, memo: _Memo, name: str, keys: set[str], key: str) -> list[str]:
+        """``keys`` outside ``key``'s group, sorted; only some when too many groups share a name.
+
+        What is returned then still spans several groups, so nothing merges on it.
+        """
+        if len(keys) == 1:  # the common case: a name only this key has
+            return [] if key in keys else [t for t in keys if self.rt[t] != self.rt[key]]
+        if name not in memo:
+            ordered = sorted(keys)
+            memo[name] = (ordered, {self.rt[t] for t in ordered})
+        ordered, roots = memo[name]
+        mine = self.rt[key]
+        if len(roots) == 1 and mine in roots:
+            return []
+        if len(roots) - (mine in roots) <= _MAX_TARGETS:
+            return [t for t in ordered if self.rt[t] != mine]
+        out: list[str] = []
+        seen: set[int] = set()
+        for t in ordered:
+            if self.rt[t] != mine:
+                out.append(t)
+                seen.add(self.rt[t])
+                if len(seen) == _MAX_TARGETS:
+                    break
+        return out
 
     @staticmethod
     def _names(ki: KeyInfo, *, all_forms: bool) -> set[str]:
@@ -269,11 +322,7 @@ class CorpusRules:
         return names | {place(n) for n in names} if ki.type == "Location" else names
 
     def _typing(self, *keys: str) -> list[str]:
-        return [
-            f"{k}: {len(self.info[k].docs)} document(s), {self.info[k].mentions} mention(s)"
-            + (", lexicon key" if self.info[k].lexicon else "")
-            for k in keys
-        ]
+        return [self.info[k].summary() for k in keys]
 
     def _type_score(self, a: str, b: str) -> float:
         da, db = len(self.info[a].docs), len(self.info[b].docs)
@@ -282,10 +331,10 @@ class CorpusRules:
     def countries(self) -> None:
         """A place or body named by a form of the country table → the country's key."""
         props: list[Proposal] = []
-        known = {self.root(k) for k in self.keys if self.info[k].lexicon}
+        known = {self.rt[k] for k in self.keys if self.info[k].lexicon}
         for k in self.keys:
             ki = self.info[k]
-            if ki.lexicon or ki.type not in ("Location", "Organization") or self.root(k) in known:
+            if ki.lexicon or ki.type not in ("Location", "Organization") or self.rt[k] in known:
                 continue
             cid = COUNTRY_OF.get(ki.name)
             if cid:
@@ -302,26 +351,28 @@ class CorpusRules:
         for k, ki in self.info.items():
             if ki.type == "Person" or ki.bare or not ki.forms:
                 continue
-            words = {n for f, n in zip(ki.forms, map(normalise_name, ki.forms)) if not acronym(f)}
-            for a in ki.letters - {n.upper() for n in words}:  # "WUHAN" by "Wuhan": a dateline
+            words = {w.upper() for f in ki.forms if not acronym(f) for w in f.split()}
+            for a in ki.letters - words:  # "WUHAN" by "Wuhan Municipality": a word in capitals
                 defined[a].add(k)
             for f in ki.forms:
                 if not acronym(f) and len(f.split()) >= 2 and len(initials(f)) >= 2:
                     spelled[initials(f)].add(k)
         by_def: list[Proposal] = []
         by_initials: list[Proposal] = []
+        by_def_memo: _Memo = {}
+        by_initials_memo: _Memo = {}
         for k in self.keys:
             ki = self.info[k]
             if ki.type == "Person" or not ki.bare:
                 continue
             for a in sorted(ki.letters):
-                targets = sorted(t for t in defined[a] if self.root(t) != self.root(k))
+                targets = self._others(by_def_memo, a, defined[a], k)
                 for t in targets:
                     docs = ", ".join(sorted(self.info[t].docs))
                     by_def.append((k, t, 0.9, (f"'{a}' is defined in {docs}", *self._typing(k, t))))
                 if targets:
                     continue
-                spell = sorted(t for t in spelled[a] if self.root(t) != self.root(k))
+                spell = self._others(by_initials_memo, a, spelled[a], k)
                 same_type = [t for t in spell if self.info[t].type == ki.type]
                 for t in same_type or spell:
                     long = min(f for f in self.info[t].forms if initials(f) == a and not acronym(f))
@@ -329,13 +380,11 @@ class CorpusRules:
                     by_initials.append((k, t, 0.75, spelt))
         self.apply("corpus.acronym.v1", by_def, ambiguous=0.45)
         self.apply("corpus.initials.v1", by_initials, ambiguous=0.35)
-        for a, keys in sorted(defined.items()):
-            roots = sorted({self.root(k) for k in keys})
-            if len(roots) > 1:
-                first = sorted(keys)
-                for t in first[1:]:
-                    if self.root(t) != self.root(first[0]):
-                        self.note(first[0], t, "corpus.acronym.v1", 0.5, (f"both define '{a}'",))
+        memo: _Memo = {}
+        for a, keys in sorted((a, keys) for a, keys in defined.items() if len(keys) > 1):
+            first = min(keys)
+            for t in self._others(memo, a, keys, first):
+                self.note(first, t, "corpus.acronym.v1", 0.5, (f"both define '{a}'",))
 
     def persons(self) -> None:
         """Title or middle-initial variants of one full name; a surname → its one full name."""
@@ -367,14 +416,15 @@ class CorpusRules:
         wanted = {c for _, word in surnames for c in by_word[word]}
         context = {c: self._context_of(self.info[c].records) for c in sorted(wanted)}
         indexes: dict[str, list[dict[str, set[int]]]] = {}
+        memo: _Memo = {}
         for k, word in surnames:
-            cands = sorted(by_word[word], key=lambda c: (self.root(c), c))
+            cands = self._others(memo, word, by_word[word], k)
             if word not in indexes:
                 indexes[word] = [defaultdict(set) for _ in range(3)]
-                for c in cands:
+                for c in by_word[word]:
                     for index, values in zip(indexes[word], context[c], strict=True):
                         for v in values:
-                            index[v].add(self.root(c))
+                            index[v].add(self.rt[c])
             chosen: set[int] = set()
             fits = True
             for rec in self.info[k].records:
@@ -385,16 +435,19 @@ class CorpusRules:
                 chosen |= ok
                 fits = fits and len(ok) == 1
             mine = self._context_of(self.info[k].records)
+            if fits and len(chosen) == 1:
+                cands = [min(c for c in by_word[word] if self.rt[c] in chosen)]
             for c in cands:
                 ev: list[str] = [f"'{word}' is a name of '{self.info[c].name}'"]
                 for what, shared in zip(_CONTEXTS, map(set.intersection, mine, context[c])):
                     if shared:
                         ev.append(what + ", ".join(sorted(shared)))
-                if fits and len(chosen) == 1 and self.root(c) in chosen:
+                if fits and len(chosen) == 1 and self.rt[c] in chosen:
                     props.append((k, c, 0.8, tuple(ev)))
                 else:
-                    score = 0.5 if self.root(c) in chosen else 0.2
-                    self.note(k, c, "corpus.person.v1", score, (*ev, f"{len(cands)} full names"))
+                    score = 0.5 if self.rt[c] in chosen else 0.2
+                    many = f"{len(by_word[word])} full names"
+                    self.note(k, c, "corpus.person.v1", score, (*ev, many))
         self.apply("corpus.person.v1", props)
 
     def _context_of(self, records: Iterable[LocalEntity]) -> tuple[set[str], set[str], set[str]]:
@@ -404,7 +457,7 @@ class CorpusRules:
         titles: set[str] = set()
         for r in records:
             docs.add(r.document)
-            bodies.update(self.keys[self.root(b)] for b in r.member_of if b in self.index)
+            bodies.update(self.keys[self.rt[b]] if b in self.index else b for b in r.member_of)
             titles |= _title_words((*r.roles, r.key.partition("/")[2]))
         return docs, bodies, titles
 
