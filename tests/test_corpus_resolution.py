@@ -367,3 +367,28 @@ def test_local_entities_of_an_extraction_carry_forms_and_name():
     assert one.name == "National Development and Reform Commission" and one.mentions == 2
     bare = LocalEntity("e", "Organization/ndrc", ("NDRC",))
     assert resolve_corpus([one, bare]).canonical_key(bare.key) == one.key
+
+
+def test_a_short_form_of_a_statistical_key_does_not_pull_a_namesake_from_another_document():
+    r = resolve_corpus(
+        [
+            le(
+                "d1", "Policy/action plan for clean air", "Action Plan", "Action Plan for Clean Air"
+            ),
+            le("d2", "Policy/action plan", "Action Plan"),
+        ]
+    )
+    assert r.mapping == {}
+
+
+def test_two_lexicon_entries_are_never_merged_by_a_rule():
+    r = resolve_corpus(
+        [
+            le("d1", "Organization/org.eu.union", "EU", "European Union"),
+            le("d2", "Location/country.eu", "EU"),
+            le("d3", "Organization/eu", "EU"),
+        ]
+    )
+    assert r.mapping == {"Organization/eu": "Organization/org.eu.union"}
+    lexicon_pair = next(c for c in r.candidates if c.a == "Location/country.eu" and not c.merged)
+    assert "both are lexicon entries" in lexicon_pair.evidence

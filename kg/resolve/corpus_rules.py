@@ -62,6 +62,7 @@ COUNTRY_OF, COUNTRY_NAMES = _read_countries()
 """Normalised country form → country id (``country.cn``), and id → preferred name."""
 
 _norm = lru_cache(maxsize=1 << 16)(normalise_name)
+_initials = lru_cache(maxsize=1 << 16)(initials)
 _INITIAL = re.compile(r"^[a-z]\.?$")
 _DESIGNATORS = tuple(sorted((" " + d for d in _WORDS["place_designators"]), key=len, reverse=True))
 
@@ -131,7 +132,8 @@ class KeyInfo:
 
     def finish(self) -> KeyInfo:
         self.type, _, self.name = self.key.partition("/")
-        self.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
+        if len(self.records) > 1:
+            self.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
         self.norms = {_norm(f) for f in self.forms}
         self.lexicon = not self.forms or self.name not in self.norms
         acronyms = [acronym(f) for f in self.forms]
@@ -161,7 +163,9 @@ class CorpusRules:
     def __init__(self, entities: Iterable[LocalEntity], decisions: Sequence[Decision]) -> None:
         self.info: dict[str, KeyInfo] = {}
         for le in entities:
-            ki = self.info.setdefault(le.key, KeyInfo(le.key))
+            ki = self.info.get(le.key)
+            if ki is None:
+                ki = self.info[le.key] = KeyInfo(le.key)
             ki.docs.add(le.document)
             ki.mentions += le.mentions
             ki.roles.update(le.roles)
@@ -260,11 +264,14 @@ class CorpusRules:
     # -- the rules ------------------------------------------------------------
 
     def same_name(self) -> None:
-        """A statistical key whose name is another key's name or form (any type)."""
+        """A statistical key whose name is another key's name, or a form of a lexicon key."""
         by_norm: dict[str, set[str]] = defaultdict(set)
         for k, ki in self.info.items():
-            for n in self._names(ki, all_forms=ki.type != "Person"):
-                by_norm[n].add(k)  # a person's other forms may be a bare surname: not those
+            # A lexicon entry's forms are its synonyms; other keys' forms may be short
+            # forms that meant them in one document only ("Action Plan"), and a person's
+            # a bare surname: those are compared by name.
+            for n in self._names(ki, all_forms=ki.lexicon and ki.type != "Person"):
+                by_norm[n].add(k)
         same: list[Proposal] = []
         typed: list[Proposal] = []
         memo: _Memo = {}
@@ -355,8 +362,8 @@ class CorpusRules:
             for a in ki.letters - words:  # "WUHAN" by "Wuhan Municipality": a word in capitals
                 defined[a].add(k)
             for f in ki.forms:
-                if not acronym(f) and len(f.split()) >= 2 and len(initials(f)) >= 2:
-                    spelled[initials(f)].add(k)
+                if " " in f and not acronym(f) and len(_initials(f)) >= 2:
+                    spelled[_initials(f)].add(k)
         by_def: list[Proposal] = []
         by_initials: list[Proposal] = []
         by_def_memo: _Memo = {}
@@ -375,7 +382,9 @@ class CorpusRules:
                 spell = self._others(by_initials_memo, a, spelled[a], k)
                 same_type = [t for t in spell if self.info[t].type == ki.type]
                 for t in same_type or spell:
-                    long = min(f for f in self.info[t].forms if initials(f) == a and not acronym(f))
+                    long = min(
+                        f for f in self.info[t].forms if _initials(f) == a and not acronym(f)
+                    )
                     spelt = (f"'{a}' spells the initials of '{long}'", *self._typing(k, t))
                     by_initials.append((k, t, 0.75, spelt))
         self.apply("corpus.acronym.v1", by_def, ambiguous=0.45)
