@@ -161,11 +161,11 @@ def synthetic(documents: int = 300, per_document: int = 50, seed: int = 15) -> l
     return records
 
 
-def run(show_groups: bool = False) -> dict[str, Any]:
+def run(show_groups: bool = False, folders: Sequence[Path] = FOLDERS) -> dict[str, Any]:
     """Extract, resolve and measure; the figures as a dict."""
     from kg.extraction import Extractor
 
-    gold = read_gold_dirs(list(FOLDERS))
+    gold = read_gold_dirs(list(folders))
     extractor = Extractor.from_config(None)
     docs = [Document(id=g["id"], text=g["text"], source=g.get("source", "")) for g in gold]
     extractions = list(extractor(docs))
@@ -218,8 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", action="store_true", help="print every gold group")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--gold", nargs="+", type=Path, default=list(FOLDERS), help="gold folders (train, dev)"
+    )
     args = parser.parse_args(argv)
-    figures = run(args.groups)
+    figures = run(args.groups, args.gold)
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0

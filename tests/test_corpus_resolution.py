@@ -91,13 +91,12 @@ def test_ai_typed_sector_organization_and_location_becomes_one_sector():
 def test_sector_abbreviation_spelled_by_the_initials_of_a_full_name_in_the_corpus():
     r = resolve_corpus(
         [
-            le("d1", "Sector/information and communications technology",
-               "information and communications technology"),
-            le("d2", "Sector/ict", "ICT"),
+            le("d1", "Sector/quantum sensing and timing", "quantum sensing and timing"),
+            le("d2", "Organization/qst", "QST"),
         ]
-    )  # fmt: skip
-    assert r.canonical_key("Sector/ict") == "Sector/information and communications technology"
-    assert rules_of(r) == {"Sector/ict": "corpus.initials.v1"}
+    )
+    assert r.canonical_key("Organization/qst") == "Sector/quantum sensing and timing"
+    assert rules_of(r) == {"Organization/qst": "corpus.initials.v1"}
 
 
 def test_acronym_with_two_expansions_is_listed_not_merged():
@@ -108,7 +107,7 @@ def test_acronym_with_two_expansions_is_listed_not_merged():
             le("d3", "Location/ai", "AI"),
         ]
     )
-    assert r.mapping == {}
+    assert "Location/ai" not in r.mapping
     pairs = {(c.a, c.b): c for c in r.candidates}
     for other in ("Organization/amnesty international", "Sector/artificial intelligence"):
         c = pairs[("Location/ai", other)]
@@ -131,12 +130,12 @@ def test_a_dateline_in_capitals_is_no_acronym_definition():
 def test_same_name_with_different_types_gets_the_type_with_most_documents():
     r = resolve_corpus(
         [
-            *(le(f"d{i}", "Sector/green finance", "green finance") for i in range(3)),
-            le("d9", "Organization/green finance", "Green Finance"),
+            *(le(f"d{i}", "Sector/tidal finance", "tidal finance") for i in range(3)),
+            le("d9", "Organization/tidal finance", "Tidal Finance"),
         ]
     )
-    assert r.canonical_key("Organization/green finance") == "Sector/green finance"
-    assert rules_of(r) == {"Organization/green finance": "corpus.type.v1"}
+    assert r.canonical_key("Organization/tidal finance") == "Sector/tidal finance"
+    assert rules_of(r) == {"Organization/tidal finance": "corpus.type.v1"}
     (c,) = r.candidates
     assert c.merged and c.rule == "corpus.type.v1" and c.score == pytest.approx(0.875)
     assert any("3 document(s)" in line for line in c.evidence)
@@ -300,8 +299,8 @@ def test_accept_merges_what_no_rule_would():
 
 
 def test_accept_and_reject_of_one_pair_keep_it_apart():
-    a, b = "Organization/ministry of commerce", "Organization/mofcom"
-    records = [le("d1", a, "Ministry of Commerce"), le("d2", b, "MOFCOM")]
+    a, b = "Organization/ministry of tides", "Organization/mot"
+    records = [le("d1", a, "Ministry of Tides"), le("d2", b, "MOT")]
     r = resolve_corpus(records, [Decision("accept", a, b), Decision("reject", b, a)])
     assert r.mapping == {}
 
@@ -322,8 +321,8 @@ CORPUS = [
     le("d4", "Person/wang wentao", "Wang Wentao", roles=("Minister",)),
     le("d5", "Person/wang yi", "Wang Yi", roles=("Minister",)),
     le("d5", "Person/minister wang", "Minister Wang", roles=("Minister",)),
-    le("d5", "Sector/green finance", "green finance"),
-    le("d6", "Organization/green finance", "Green Finance"),
+    le("d5", "Sector/tidal finance", "tidal finance"),
+    le("d6", "Organization/tidal finance", "Tidal Finance"),
     le("d6", "Organization/commission", "Commission"),
     le("d7", "Organization/org.eu.commission", "Commission", "European Commission"),
 ]
@@ -344,8 +343,8 @@ def test_candidates_come_most_uncertain_first_with_evidence():
     distances = [abs(c.score - 0.5) for c in r.candidates]
     assert distances == sorted(distances)
     assert all(0.0 <= c.score <= 1.0 and c.evidence for c in r.candidates)
-    merged = {(c.a, c.b) for c in r.candidates if c.merged}
-    assert {(m.key, m.into) for m in r.merges} <= merged | {(b, a) for a, b in merged}
+    merged = {k for c in r.candidates if c.merged for k in (c.a, c.b)}
+    assert {m.key for m in r.merges} <= merged
 
 
 def test_every_merged_node_has_a_name_and_every_merge_a_rule():
@@ -366,7 +365,8 @@ def test_local_entities_of_an_extraction_carry_forms_and_name():
     assert one.forms == ("NDRC", "National Development and Reform Commission")
     assert one.name == "National Development and Reform Commission" and one.mentions == 2
     bare = LocalEntity("e", "Organization/ndrc", ("NDRC",))
-    assert resolve_corpus([one, bare]).canonical_key(bare.key) == one.key
+    r = resolve_corpus([one, bare])
+    assert r.canonical_key(bare.key) == r.canonical_key(one.key) == "Organization/org.cn.ndrc"
 
 
 def test_a_short_form_of_a_statistical_key_does_not_pull_a_namesake_from_another_document():
@@ -392,3 +392,30 @@ def test_two_lexicon_entries_are_never_merged_by_a_rule():
     assert r.mapping == {"Organization/eu": "Organization/org.eu.union"}
     lexicon_pair = next(c for c in r.candidates if c.a == "Location/country.eu" and not c.merged)
     assert "both are lexicon entries" in lexicon_pair.evidence
+
+
+def test_a_name_the_lexicon_lists_maps_onto_its_entry_even_when_no_document_keyed_it():
+    r = resolve_corpus(
+        [
+            le("d1", "Sector/integrated circuit industry", "Integrated Circuit Industry"),
+            le("d2", "Sector/semiconductors", "integrated circuit industry", "semiconductors"),
+            le("d3", "Organization/ministry of commerce", "Ministry of Commerce"),
+        ]
+    )
+    assert r.mapping == {
+        "Organization/ministry of commerce": "Organization/org.ministry-of-commerce",
+        "Sector/integrated circuit industry": "Sector/integrated-circuits",
+    }
+    assert set(rules_of(r).values()) == {"corpus.lexicon.v1"}
+
+
+def test_a_surname_its_own_document_kept_apart_from_the_full_name_is_not_merged():
+    r = resolve_corpus(
+        [
+            le("d1", "Person/li yunze", "Li Yunze", member_of=(NFRA,)),
+            le("d2", "Person/li yunze", "Li Yunze", member_of=(NFRA,)),
+            le("d2", "Person/li", "Li", member_of=(NFRA,)),
+        ]
+    )
+    assert r.mapping == {}
+    assert "separate entities in d2" in r.candidates[0].evidence

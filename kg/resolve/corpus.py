@@ -10,13 +10,15 @@ The result is a pure function of the *set* of local entities and decisions:
 the same documents give the same mapping in any order, and adding then removing
 a document gives the mapping a fresh build of the rest gives.
 
->>> a = LocalEntity("d1", "Organization/ministry of commerce", ("Ministry of Commerce",))
->>> b = LocalEntity("d2", "Organization/mofcom", ("MOFCOM",))
+>>> a = LocalEntity("d1", "Organization/harbour board", ("Harbour Board",))
+>>> b = LocalEntity("d2", "Organization/port authority", ("Port Authority",))
 >>> r = resolve_corpus([a, b], [Decision("accept", a.key, b.key)])
 >>> r.canonical_key(b.key)
-'Organization/ministry of commerce'
+'Organization/harbour board'
 >>> r.merges[0].rule
 'decision.accept'
+>>> resolve_corpus([a, LocalEntity("d2", "Organization/mofcom", ("MOFCOM",))]).merges[0].into
+'Organization/org.ministry-of-commerce'
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ def resolve_corpus(
     """
     with _without_gc():
         rules = CorpusRules(entities, decisions)
+        rules.lexicon()
         rules.same_name()
         rules.countries()
         rules.acronyms()

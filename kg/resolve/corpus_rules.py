@@ -5,7 +5,8 @@ of keys is merged into another only when everything its keys propose points at
 one group, so an ambiguous name is listed for review and never guessed. Rule
 ids (``corpus.<name>.v1``) go into the merges and the review candidates.
 
-Order: the user's ``accept`` decisions, then same name (``corpus.name.v1``,
+Order: the user's ``accept`` decisions, then the lexicons' forms
+(``corpus.lexicon.v1``), same name (``corpus.name.v1``,
 ``corpus.type.v1``), countries (``corpus.country.v1``), acronyms
 (``corpus.acronym.v1``, ``corpus.initials.v1``) and persons
 (``corpus.person.v1``). ``reject`` decisions block every rule.
@@ -60,6 +61,29 @@ def _read_countries() -> tuple[dict[str, str], dict[str, str]]:
 
 COUNTRY_OF, COUNTRY_NAMES = _read_countries()
 """Normalised country form → country id (``country.cn``), and id → preferred name."""
+
+
+def _read_lexicons() -> tuple[frozenset[str], dict[str, str]]:
+    keys: set[str] = {f"Location/{cid}" for cid in COUNTRY_NAMES}
+    of: dict[str, set[str]] = defaultdict(set)
+    for typ, file, fields in (
+        ("Sector", "sectors", ("label", "synonyms")),
+        ("Organization", "organizations", ("name", "aliases", "acronyms")),
+    ):
+        for entry in read_rule_file(PATTERN_DIR / f"{file}.jsonl"):
+            key = f"{typ}/{entry['id']}"
+            keys.add(key)
+            if entry.get("ambiguous"):
+                continue
+            for f in fields:
+                for form in [entry[f]] if isinstance(entry.get(f), str) else entry.get(f, ()):
+                    of[f"{typ}/{normalise_name(form)}"].add(key)
+    return frozenset(keys), {form: next(iter(k)) for form, k in of.items() if len(k) == 1}
+
+
+LEXICON_KEYS, LEXICON_OF = _read_lexicons()
+"""The bundled lexicons' keys (a user's lexicon keys are told by not being a spelled name),
+and ``<Type>/<normalised form>`` → the one sector or body lexicon key it names."""
 
 _norm = lru_cache(maxsize=1 << 16)(normalise_name)
 _initials = lru_cache(maxsize=1 << 16)(initials)
@@ -122,7 +146,7 @@ class KeyInfo:
     name: str = ""
     norms: set[str] = field(default_factory=set)
     lexicon: bool = True
-    """Keyed by a lexicon id: the key is no document's spelling of a name."""
+    """Keyed by a lexicon id (a bundled one, or a key that is no document's spelling)."""
     letters: set[str] = field(default_factory=set)
     """The acronyms among the forms, as letters ("U.S." → "US")."""
     bare: bool = False
@@ -135,7 +159,7 @@ class KeyInfo:
         if len(self.records) > 1:
             self.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
         self.norms = {_norm(f) for f in self.forms}
-        self.lexicon = not self.forms or self.name not in self.norms
+        self.lexicon = self.key in LEXICON_KEYS or not self.forms or self.name not in self.norms
         acronyms = [acronym(f) for f in self.forms]
         self.letters = {a for a in acronyms if a}
         self.bare = bool(acronyms) and all(acronyms)
@@ -179,12 +203,21 @@ class CorpusRules:
                 if cid:
                     country = f"Location/{cid}"
                     self.info.setdefault(country, KeyInfo(country).finish())
+            entry = LEXICON_OF.get(ki.key)
+            if entry and not ki.lexicon:
+                self.info.setdefault(entry, KeyInfo(entry).finish())
         self.keys = sorted(self.info)
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.uf = UnionFind(len(self.keys))
         self.rule_of: dict[str, str] = {}
         self.lexicon_roots = {i for i, k in enumerate(self.keys) if self.info[k].lexicon}
         """Roots of the groups holding a lexicon key (kept up to date by ``_union``)."""
+        self.agent_roots = {
+            i for i, k in enumerate(self.keys) if self.info[k].type in ("Person", "Organization")
+        }
+        """Roots of the groups holding a person or a body (kept up to date by ``_union``)."""
+        self.group_docs = {i: set(self.info[k].docs) for i, k in enumerate(self.keys)}
+        """Root → the documents in which some key of the group is an entity."""
         self.found: dict[tuple[str, str], tuple[float, str, tuple[str, ...]]] = {}
         pairs = {(d.verdict, *sorted((d.a, d.b))) for d in decisions}
         self.rejected = sorted(
@@ -216,25 +249,55 @@ class CorpusRules:
         if old is None or score > old[0]:
             self.found[pair] = (round(score, 3), rule, tuple(evidence))
 
-    def _union(self, a: str, b: str, rule: str, score: float, evidence: Sequence[str]) -> None:
+    def _union(
+        self,
+        a: str,
+        b: str,
+        rule: str,
+        score: float,
+        evidence: Sequence[str],
+        same_document: bool = False,
+    ) -> None:
         ra, rb = self.root(a), self.root(b)
         if ra != rb and self._blocked(a, b):
             self.note(a, b, rule, score, (*evidence, "kept apart by a reject decision"))
             return
-        if ra != rb and rule != "decision.accept" and {ra, rb} <= self.lexicon_roots:
-            # Two lexicon entries are two things by construction; a person may still say not.
-            self.note(a, b, rule, min(score, 0.5), (*evidence, "both are lexicon entries"))
+        if ra == rb:
+            self.note(a, b, rule, score, evidence)
             return
-        if ra != rb:
-            self.rule_of.setdefault(a, rule)
-            self.rule_of.setdefault(b, rule)
-        self.uf.union(self.index[a], self.index[b])
-        if ra in self.lexicon_roots or rb in self.lexicon_roots:
-            self.lexicon_roots.add(self.root(a))
+        # What a person decided stands; a rule never joins two lexicon entries (two things
+        # by construction), nor people or bodies that one document kept apart as two
+        # entities (it saw more context; places and sectors it often fails to join).
+        if rule != "decision.accept":
+            if {ra, rb} <= self.lexicon_roots:
+                self.note(a, b, rule, min(score, 0.5), (*evidence, "both are lexicon entries"))
+                return
+            both = self.group_docs[ra] & self.group_docs[rb]
+            if both and not same_document and {ra, rb} & self.agent_roots:
+                apart = "separate entities in " + ", ".join(sorted(both)[:3])
+                self.note(a, b, rule, min(score, 0.5), (*evidence, apart))
+                return
+        self.rule_of.setdefault(a, rule)
+        self.rule_of.setdefault(b, rule)
+        self.uf.union(ra, rb)
+        root = self.uf.find(ra)
+        for flagged in (self.lexicon_roots, self.agent_roots):
+            if ra in flagged or rb in flagged:
+                flagged.add(root)
+        self.group_docs[root] = self.group_docs.pop(ra) | self.group_docs.pop(rb)
         self.note(a, b, rule, score, evidence)
 
-    def apply(self, rule: str, proposals: Iterable[Proposal], ambiguous: float = 0.5) -> None:
+    def apply(
+        self,
+        rule: str,
+        proposals: Iterable[Proposal],
+        ambiguous: float = 0.5,
+        same_document: bool = False,
+    ) -> None:
         """Merge each group into the one group its keys' proposals name; list the rest.
+
+        With ``same_document``, the rule's evidence outweighs a document that kept the
+        two apart (a country's forms; one name with and without an honorific).
 
         All proposals are read against the groups as they were before the rule ran,
         so the outcome does not depend on which proposal comes first.
@@ -258,10 +321,20 @@ class CorpusRules:
                     (*evidence, f"{len(targets)} different nodes fit; none merged"),
                 )
         for a, b, score, evidence in sorted(merges):
-            self._union(a, b, rule, score, evidence)
+            self._union(a, b, rule, score, evidence, same_document)
         self._freeze()
 
     # -- the rules ------------------------------------------------------------
+
+    def lexicon(self) -> None:
+        """A statistical key whose name is a bundled lexicon entry's form → that entry."""
+        props: list[Proposal] = []
+        for k in self.keys:
+            entry = LEXICON_OF.get(k)
+            if entry and not self.info[k].lexicon:
+                ev = f"'{self.info[k].name}' is a form of {entry} in the lexicon"
+                props.append((k, entry, 0.95, (ev,)))
+        self.apply("corpus.lexicon.v1", props)
 
     def same_name(self) -> None:
         """A statistical key whose name is another key's name, or a form of a lexicon key."""
@@ -349,7 +422,7 @@ class CorpusRules:
                     f"'{ki.name}' is a name of {COUNTRY_NAMES[cid]} (ISO 3166 {cid[-2:].upper()})"
                 )
                 props.append((k, f"Location/{cid}", 0.95, (country,)))
-        self.apply("corpus.country.v1", props)
+        self.apply("corpus.country.v1", props, same_document=True)
 
     def acronyms(self) -> None:
         """A bare acronym → the one node that defines it, else the one its initials spell."""
@@ -420,7 +493,7 @@ class CorpusRules:
                     variants.append((k, keys[0], 0.85, same))
                 else:
                     self.note(k, keys[0], "corpus.person.v1", 0.5, (*same, "different initials"))
-        self.apply("corpus.person.v1", variants)
+        self.apply("corpus.person.v1", variants, same_document=True)
         props: list[Proposal] = []
         wanted = {c for _, word in surnames for c in by_word[word]}
         context = {c: self._context_of(self.info[c].records) for c in sorted(wanted)}
