@@ -419,3 +419,24 @@ def test_a_surname_its_own_document_kept_apart_from_the_full_name_is_not_merged(
     )
     assert r.mapping == {}
     assert "separate entities in d2" in r.candidates[0].evidence
+
+
+def test_a_full_name_the_surnames_document_kept_apart_is_no_candidate():
+    r = resolve_corpus(
+        [
+            le("d1", "Person/li yunze", "Li Yunze", member_of=(NFRA,)),
+            le("d2", "Person/li qiang", "Li Qiang", member_of=(STATE_COUNCIL,)),
+            le("d2", "Person/li", "Li", member_of=(NFRA,)),
+        ]
+    )
+    assert r.mapping == {"Person/li": "Person/li yunze"}
+
+
+def test_a_shared_courtesy_title_is_no_evidence():
+    r = resolve_corpus(
+        [
+            le("d1", "Person/john smith", "John Smith", roles=("Mr",)),
+            le("d2", "Person/mr smith", "Mr Smith", roles=("Mr",)),
+        ]
+    )
+    assert r.mapping == {}

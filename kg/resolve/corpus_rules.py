@@ -38,13 +38,14 @@ if TYPE_CHECKING:
 _WORDS = json.loads((PATTERN_DIR / "words" / "corpus.json").read_text(encoding="utf-8"))
 GENERIC_NAMES: frozenset[str] = frozenset(_WORDS["generic_names"])
 """One-word names that identify a thing only inside their own document."""
-_TITLES = sorted(
-    {normalise_name(t["title"]) for t in read_rule_file(PATTERN_DIR / "titles.jsonl")}
-    | {normalise_name(h) for h in _WORDS["honorifics"]},
-    key=lambda t: (-len(t), t),
+_HONORIFICS = frozenset(normalise_name(h) for h in _WORDS["honorifics"])
+_POSTS = (
+    frozenset(normalise_name(t["title"]) for t in read_rule_file(PATTERN_DIR / "titles.jsonl"))
+    - _HONORIFICS
 )
-_TITLE_SET = frozenset(_TITLES)
-_LONGEST_TITLE = max(len(t.split()) for t in _TITLES)
+"""Titles of a post ("minister"): a surname and a full name holding one are one person."""
+_TITLE_SET = _POSTS | _HONORIFICS
+_LONGEST_TITLE = max(len(t.split()) for t in _TITLE_SET)
 
 
 def _read_countries() -> tuple[dict[str, str], dict[str, str]]:
@@ -510,8 +511,10 @@ class CorpusRules:
             chosen: set[int] = set()
             fits = True
             for rec in self.info[k].records:
+                # A shared body or post; a shared document is no evidence (the document
+                # itself kept the two apart), it is only reported.
                 ok: set[int] = set()
-                for index, values in zip(indexes[word], self._context_of([rec]), strict=True):
+                for index, values in zip(indexes[word][1:], self._context_of([rec])[1:]):
                     for v in values:
                         ok |= index.get(v, set())
                 chosen |= ok
@@ -548,12 +551,12 @@ _CONTEXTS = ("same documents: ", "both memberOf ", "same title: ")
 
 
 def _title_words(texts: Iterable[str]) -> set[str]:
-    """The titles (and honorifics) named in role texts: "U.S. Secretary of Commerce" → secretary."""
+    """The posts named in role texts: "U.S. Secretary of Commerce" → secretary."""
     found = set()
     for text in texts:
         words = normalise_name(text).split()
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + _LONGEST_TITLE) + 1):
-                if " ".join(words[i:j]) in _TITLE_SET:
+                if " ".join(words[i:j]) in _POSTS:
                     found.add(" ".join(words[i:j]))
     return found
