@@ -440,3 +440,32 @@ def test_a_shared_courtesy_title_is_no_evidence():
         ]
     )
     assert r.mapping == {}
+
+
+def _random_corpus(seed: int, documents: int = 30) -> list[LocalEntity]:
+    rng = random.Random(seed)
+    words = ["alder", "birch", "cedar", "dune", "elm", "fjord", "grove", "heath"]
+    out = []
+    for d in range(documents):
+        for _ in range(12):
+            name = " ".join(rng.sample(words, rng.randint(1, 3)))
+            typ = rng.choice(["Person", "Organization", "Sector", "Location", "Policy"])
+            acr = "".join(w[0] for w in name.split()).upper()
+            forms = rng.choice([(name.title(),), (acr,), (acr, name.title())])
+            body = (f"Organization/{rng.choice(words)}",) if typ == "Person" else ()
+            key = f"{typ}/{forms[-1].lower()}"
+            out.append(le(f"d{d}", key, *forms, member_of=body, mentions=rng.randint(1, 3)))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_random_corpus_resolves_the_same_in_any_order(seed):
+    records = _random_corpus(seed)
+    keys = sorted({r.key for r in records})
+    decisions = [Decision("reject", keys[0], keys[1]), Decision("accept", keys[2], keys[-1])]
+    first = resolve_corpus(records, decisions)
+    shuffled = records[:]
+    random.Random(seed + 100).shuffle(shuffled)
+    assert resolve_corpus(shuffled, decisions[::-1]) == first
+    assert first.canonical_key(keys[2]) == first.canonical_key(keys[-1])
+    assert first.canonical_key(keys[0]) != first.canonical_key(keys[1])
