@@ -32,7 +32,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from kg.model import Extraction
-from kg.resolve.corpus_rules import COUNTRY_NAMES, CorpusRules, acronym, person_core
+from kg.resolve.corpus_rules import LEXICON_NAMES, CorpusRules, acronym, person_core
 from kg.text import normalise_name
 
 __all__ = [
@@ -159,12 +159,14 @@ def resolve_corpus(
     """Map every local key of a corpus to its canonical key.
 
     The user's ``accept`` decisions merge first; then the rules of
-    :mod:`kg.resolve.corpus_rules` run (same name, countries, acronyms, persons),
-    each merging only what has exactly one fitting node; a ``reject`` decision
-    keeps two keys apart whatever the rules say. A group's canonical key (and so
-    its type) is chosen by evidence: a lexicon key first, a full name before a
-    short one (acronym, surname), then the key in the most documents, with the most mentions, then the smallest key. The result depends
-    only on the set of inputs.
+    :mod:`kg.resolve.corpus_rules` run (lexicon forms, same name, countries,
+    acronyms, persons), each merging only what has exactly one fitting node; a
+    ``reject`` decision keeps two keys apart whatever the rules say. A group's
+    canonical key (and so its type) is chosen by evidence: a lexicon key first, a
+    full name before a short one (acronym, surname), then the key in the most
+    documents, with the most mentions, then the smallest key. A canonical key may
+    be a lexicon key no document used ("PRC" and "Brunei Darussalam" alone still map
+    to ``Location/country.*``). The result depends only on the set of inputs.
 
     Args:
         entities: Every document's :class:`LocalEntity` records.
@@ -249,7 +251,8 @@ def _result(rules: CorpusRules) -> CorpusResolution:
 def preferred_name(forms: Iterable[Mapping[str, Iterable[str]]], key: str = "") -> str:
     """The name of a merged node: its longest non-acronym form in the most documents.
 
-    A country's key gets the country table's name. Ties: the smallest form.
+    A bundled lexicon key (a country, a sector, a body) gets the lexicon's name.
+    Ties: the smallest form.
 
     Args:
         forms: For each merged key, its surface forms → the documents they occur in.
@@ -260,9 +263,8 @@ def preferred_name(forms: Iterable[Mapping[str, Iterable[str]]], key: str = "") 
     >>> preferred_name([{"MOFCOM": ["d1", "d2"]}, {"Ministry of Commerce": ["d3"]}])
     'Ministry of Commerce'
     """
-    country = COUNTRY_NAMES.get(key.partition("/")[2])
-    if country and key.startswith("Location/"):
-        return country
+    if key in LEXICON_NAMES:
+        return LEXICON_NAMES[key]
     docs: dict[str, set[str]] = defaultdict(set)
     for f in forms:
         for form, ds in f.items():

@@ -64,8 +64,8 @@ COUNTRY_OF, COUNTRY_NAMES = _read_countries()
 """Normalised country form → country id (``country.cn``), and id → preferred name."""
 
 
-def _read_lexicons() -> tuple[frozenset[str], dict[str, str]]:
-    keys: set[str] = {f"Location/{cid}" for cid in COUNTRY_NAMES}
+def _read_lexicons() -> tuple[dict[str, str], dict[str, str]]:
+    names = {f"Location/{cid}": name for cid, name in COUNTRY_NAMES.items()}
     of: dict[str, set[str]] = defaultdict(set)
     for typ, file, fields in (
         ("Sector", "sectors", ("label", "synonyms")),
@@ -73,18 +73,18 @@ def _read_lexicons() -> tuple[frozenset[str], dict[str, str]]:
     ):
         for entry in read_rule_file(PATTERN_DIR / f"{file}.jsonl"):
             key = f"{typ}/{entry['id']}"
-            keys.add(key)
+            names[key] = entry[fields[0]]
             if entry.get("ambiguous"):
                 continue
             for f in fields:
                 for form in [entry[f]] if isinstance(entry.get(f), str) else entry.get(f, ()):
                     of[f"{typ}/{normalise_name(form)}"].add(key)
-    return frozenset(keys), {form: next(iter(k)) for form, k in of.items() if len(k) == 1}
+    return names, {form: next(iter(k)) for form, k in of.items() if len(k) == 1}
 
 
-LEXICON_KEYS, LEXICON_OF = _read_lexicons()
-"""The bundled lexicons' keys (a user's lexicon keys are told by not being a spelled name),
-and ``<Type>/<normalised form>`` → the one sector or body lexicon key it names."""
+LEXICON_NAMES, LEXICON_OF = _read_lexicons()
+"""The bundled lexicons' keys → preferred names (a user's lexicon keys are told by not
+being a spelled name), and ``<Type>/<normalised form>`` → the one key it names."""
 
 _norm = lru_cache(maxsize=1 << 16)(normalise_name)
 _initials = lru_cache(maxsize=1 << 16)(initials)
@@ -160,7 +160,7 @@ class KeyInfo:
         if len(self.records) > 1:
             self.records.sort(key=lambda r: (r.document, r.forms, r.roles, r.member_of, r.mentions))
         self.norms = {_norm(f) for f in self.forms}
-        self.lexicon = self.key in LEXICON_KEYS or not self.forms or self.name not in self.norms
+        self.lexicon = self.key in LEXICON_NAMES or not self.forms or self.name not in self.norms
         acronyms = [acronym(f) for f in self.forms]
         self.letters = {a for a in acronyms if a}
         self.bare = bool(acronyms) and all(acronyms)
