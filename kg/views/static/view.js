@@ -5,7 +5,7 @@
   "use strict";
   var t0 = performance.now();
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null, labels: null };
+  var timings = { start: t0, parsed: performance.now() - t0, network: null, firstDraw: null, stable: null, labels: null };
   window.kgTimings = timings;
 
   function $(id) { return document.getElementById(id); }
@@ -139,6 +139,7 @@
   var progress = $("kg-progress");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
   window.network = network;
+  timings.network = performance.now() - t0;
 
   function ready() {
     timings.stable = performance.now() - t0;
@@ -247,35 +248,104 @@
     network.redraw();
   });
 
+  /* An evidence row names its sentence by position: document ev.d, its text segment ev.g,
+   * ev.n characters from offset ev.b (DATA.documents[d].text holds each document once). */
+  function sentenceText(ev) { return DATA.documents[ev.d].text[ev.g].substr(ev.b, ev.n); }
+
+  /* The text `s` as text nodes, with the [start, end) ranges of `marks` in <mark>. */
+  function markedText(parent, s, marks) {
+    var at = 0;
+    marks.filter(function (m) {
+      return typeof m[0] === "number" && typeof m[1] === "number" && m[0] >= 0 && m[1] > m[0] &&
+             m[1] <= s.length;
+    }).sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; }).forEach(function (m) {
+      if (m[0] < at) return;                       // overlapping marks: the first one wins
+      parent.appendChild(document.createTextNode(s.slice(at, m[0])));
+      parent.appendChild(el("mark", s.slice(m[0], m[1])));
+      at = m[1];
+    });
+    parent.appendChild(document.createTextNode(s.slice(at)));
+    return parent;
+  }
+
   function sentenceWithMark(ev) {
-    var s = String(ev.sentence);
-    var span = el("span", null, "kg-sentence");
-    var start = ev.start, end = ev.end;
-    if (typeof start === "number" && typeof end === "number" && start >= 0 && end > start &&
-        end <= s.length) {
-      span.appendChild(document.createTextNode(s.slice(0, start)));
-      span.appendChild(el("mark", s.slice(start, end)));
-      span.appendChild(document.createTextNode(s.slice(end)));
-    } else {
-      span.textContent = s;
-    }
-    return span;
+    return markedText(el("span", null, "kg-sentence"), sentenceText(ev), [[ev.start, ev.end]]);
   }
 
   // "plan, p. 14" for a PDF source (its printed page label if it has one), the id otherwise
   function docAndPage(item) {
-    var where = String(item.document);
+    var where = item.document !== undefined ? String(item.document) : DATA.documents[item.d].name;
     if (item.page_label) where += ", p.\u00a0" + item.page_label;
     else if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
     return where;
   }
 
-  function evidenceList(items, more) {
+  // ---- document view ------------------------------------------------------------
+  /* A document as the graph holds it: the stored sentences in order ("[…]" where text in
+   * between is not in the graph), the cited sentence (ev.n characters at ev.b of segment
+   * ev.g) highlighted and scrolled to, `marks` ([start, end) in the segment) marked in it. */
+  var docView = $("kg-doc");
+  var docBody = $("kg-doc-body");
+  function openDocument(ev, marks) {
+    var doc = DATA.documents[ev.d];
+    $("kg-doc-title").textContent = doc.name;
+    docBody.textContent = "";
+    var cited = null;
+    doc.text.forEach(function (text, i) {
+      if (i > 0) docBody.appendChild(el("p", "[\u2026]", "kg-gap"));
+      var p = el("p");
+      if (i !== ev.g) {
+        p.textContent = text;
+      } else {
+        var end = ev.b + ev.n;
+        cited = el("span", null, "kg-cited");
+        markedText(cited, text.slice(ev.b, end), marks.filter(function (m) {
+          return m[0] >= ev.b && m[1] <= end;
+        }).map(function (m) { return [m[0] - ev.b, m[1] - ev.b]; }));
+        p.appendChild(document.createTextNode(text.slice(0, ev.b)));
+        p.appendChild(cited);
+        p.appendChild(document.createTextNode(text.slice(end)));
+      }
+      docBody.appendChild(p);
+    });
+    docView.hidden = false;
+    if (cited) cited.scrollIntoView({ block: "center" });
+  }
+  $("kg-doc-close").addEventListener("click", function () { docView.hidden = true; });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && !docView.hidden) docView.hidden = true;
+  });
+
+  // The button that opens an evidence item's sentence in its document.
+  function docLink(item, open) {
+    var b = el("button", docAndPage(item), "kg-link kg-doc");
+    b.type = "button";
+    b.title = "Open the sentence in its document";
+    b.addEventListener("click", open);
+    return b;
+  }
+
+  // A mention's place in its segment.
+  function mentionMark(m) { return [m.b + m.start, m.b + m.end]; }
+
+  // Where a relation's ends are mentioned in the segment of one of its sentences.
+  function endMarks(e, ev) {
+    var marks = [];
+    [e.from, e.to].forEach(function (id) {
+      byId.get(id).evidence.forEach(function (m) {
+        if (m.d === ev.d && m.g === ev.g && typeof m.start === "number") marks.push(mentionMark(m));
+      });
+    });
+    return marks;
+  }
+
+  /* Evidence rows; `marksOf(ev)` gives what to mark in the sentence in its document. */
+  function evidenceList(items, more, marksOf) {
     var ol = el("ol", null, "kg-evidence");
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      li.appendChild(el("span", docAndPage(ev), "kg-doc"));
+      li.appendChild(docLink(ev, function () { openDocument(ev, marksOf(ev)); }));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
@@ -283,6 +353,22 @@
     if (more > 0) frag.appendChild(el("p", "\u2026 and " + more + " more not included in this page.", "kg-more"));
     if (!items.length) frag.appendChild(el("p", "No evidence recorded.", "kg-more"));
     return frag;
+  }
+
+  var docByName = new Map();
+  DATA.documents.forEach(function (doc, i) { docByName.set(doc.name, i); });
+  // A fact opens its text where it first occurs in what the page holds of its document.
+  function factLink(f) {
+    var d = docByName.get(f.document);
+    var text = String(f.text);
+    var g = d === undefined || !text ? -1 : DATA.documents[d].text.findIndex(function (t) {
+      return t.indexOf(text) >= 0;
+    });
+    if (g < 0) return el("span", docAndPage(f), "kg-doc");
+    var at = DATA.documents[d].text[g].indexOf(text);
+    return docLink(f, function () {
+      openDocument({ d: d, g: g, b: at, n: text.length }, [[at, at + text.length]]);
+    });
   }
 
   function factList(items) {
@@ -295,7 +381,7 @@
       }
       li.appendChild(el("strong", head));
       li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d "));
-      li.appendChild(el("span", docAndPage(f), "kg-doc"));
+      li.appendChild(factLink(f));
       ul.appendChild(li);
     });
     return ul;
@@ -308,6 +394,35 @@
       d.appendChild(el("dt", p[0]));
       d.appendChild(el("dd", p[1]));
     });
+    return d;
+  }
+
+  // owl:sameAs / schema:sameAs targets (links when they are http(s) IRIs) and codes.
+  function identifiers(n) {
+    var d = el("dl", null, "kg-ids");
+    if (n.sameAs) {
+      d.appendChild(el("dt", "Same as"));
+      var dd = el("dd");
+      n.sameAs.forEach(function (x, i) {
+        if (i) dd.appendChild(document.createTextNode(" "));
+        var url = null;
+        try { url = new URL(x); } catch (err) { url = null; }
+        if (url && (url.protocol === "http:" || url.protocol === "https:")) {
+          var a = el("a", x);
+          a.href = url.href;
+          a.rel = "noopener noreferrer";
+          a.target = "_blank";
+          dd.appendChild(a);
+        } else {
+          dd.appendChild(el("span", x, "kg-id-text"));
+        }
+      });
+      d.appendChild(dd);
+    }
+    if (n.codes) {
+      d.appendChild(el("dt", "Codes"));
+      d.appendChild(el("dd", n.codes.join(", ")));
+    }
     return d;
   }
 
@@ -325,6 +440,7 @@
     body.appendChild(dl([["Type", n.type], ["Aliases", n.aliases.join("; ")],
                          ["Mentions", String(n.mentions)], ["Documents", n.documents.join(", ")],
                          ["IRI", n.iri]]));
+    if (n.sameAs || n.codes) body.appendChild(identifiers(n));
     var rel = network.getConnectedEdges(id);
     if (rel.length) {
       body.appendChild(el("h3", "Relations"));
@@ -351,7 +467,7 @@
       body.appendChild(factList(n.facts));
     }
     body.appendChild(el("h3", "Evidence"));
-    body.appendChild(evidenceList(n.evidence, n.more));
+    body.appendChild(evidenceList(n.evidence, n.more, function (ev) { return [mentionMark(ev)]; }));
     panel.hidden = false;
   }
 
@@ -365,7 +481,7 @@
     body.appendChild(h);
     body.appendChild(dl([["Relation", e.predicate], ["Rules", e.rules.join(", ")]]));
     body.appendChild(el("h3", "Evidence"));
-    body.appendChild(evidenceList(e.evidence, e.more));
+    body.appendChild(evidenceList(e.evidence, e.more, function (ev) { return endMarks(e, ev); }));
     panel.hidden = false;
   }
 
@@ -654,6 +770,7 @@
   results.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hideResults(); });
 
   window.kgView = { nodes: nodes, edges: edges, data: DATA, search: search, select: selectNode,
+                    openDocument: openDocument,
                     applyFilters: applyFilters, matches: matches,
                     labels: function () { return lastLabels.slice(); } };
 })();
