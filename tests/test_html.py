@@ -669,6 +669,21 @@ def test_document_view_of_a_focus_view_and_with_hostile_text_shows_it_literally(
 
 
 @pytest.mark.browser
+def test_a_big_view_names_relations_on_screen_once_zoomed_in(open_view):
+    view = open_view(_star(2400))  # 1,199 relations: straight edges, names from the label layer
+    assert view.js("kgView.data.options.smooth") is False
+    assert view.js("network.fit({animation: false}); network.redraw(); kgView.edgeNames()") == []
+    hub = view.node_id("Office 0")
+    named = view.js(
+        "id => { network.moveTo({position: network.getPosition(id), scale: 3, animation: false});"
+        " network.redraw(); return kgView.edgeNames(); }",
+        hub,
+    )
+    assert 0 < len(named) < 1199
+    assert {view.js("id => kgView.data.edges[id].predicate", e) for e in named} == {"partOf"}
+
+
+@pytest.mark.browser
 def test_node_cap_note_says_what_was_left_out(open_view):
     view = open_view(_star(60), max_nodes=12, layout=True)
     assert view.drawn_nodes() == 12

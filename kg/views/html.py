@@ -393,7 +393,10 @@ def write_html(
     HtmlSummary(nodes_drawn=1, edges_drawn=0, nodes_omitted=0, note='')
     """
     sub = select_subgraph(graph, focus=focus, depth=depth, types=types, max_nodes=max_nodes)
-    page = render_html(sub.graph, title=title, layout=layout, note=sub.note, context=graph)
+    # An ego view's documents show every sentence the graph holds of them; other views
+    # show those their entities cite (a capped view of a big graph stays its size).
+    context = graph if focus is not None else sub.graph
+    page = render_html(sub.graph, title=title, layout=layout, note=sub.note, context=context)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
