@@ -92,9 +92,22 @@
 
   /* Only entities the filters show are handed to vis-network (creating one costs about as
    * much as drawing it): the rest are added when a filter or a search first shows them. */
+  /* Sizes by mentions, as vis-network's `value` scaling would set them (8-34 px, linear over
+   * the page's range), computed once here: its scaling visits every entity again each
+   * time entities are added, the costliest step of handing it 2,000 of them. */
+  var SIZE_MIN = 8, SIZE_MAX = 34;
+  var valueMin = Infinity, valueMax = -Infinity;
+  DATA.nodes.forEach(function (n) {
+    valueMin = Math.min(valueMin, n.value);
+    valueMax = Math.max(valueMax, n.value);
+  });
+  function nodeSize(value) {
+    if (!(valueMax > valueMin)) return (SIZE_MIN + SIZE_MAX) / 2;
+    return SIZE_MIN + (SIZE_MAX - SIZE_MIN) * (value - valueMin) / (valueMax - valueMin);
+  }
   function nodeItem(n) {
     // No vis-network label: the label layer below draws names where they do not collide.
-    var item = { id: n.id, group: n.type, value: n.value, title: tooltip(n), hidden: false };
+    var item = { id: n.id, group: n.type, size: nodeSize(n.value), title: tooltip(n), hidden: false };
     if (n.x !== undefined) { item.x = n.x; item.y = n.y; }
     return item;
   }
@@ -130,7 +143,6 @@
     interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big },
     nodes: {
       shape: "dot",
-      scaling: { min: 8, max: 34 },
       borderWidth: 1
     },
     edges: {
