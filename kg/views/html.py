@@ -99,10 +99,10 @@ class _Documents:
     sentence as (document, segment, offset in the segment, length).
     """
 
-    def __init__(self, names: Sequence[str], graph: nx.MultiDiGraph) -> None:
+    def __init__(self, names: Sequence[str], *graphs: nx.MultiDiGraph) -> None:
         self.index = {name: i for i, name in enumerate(names)}
         found: dict[str, set[tuple[int, int, str]]] = {name: set() for name in names}
-        for items in _all_evidence(graph):
+        for items in (items for g in graphs for items in _all_evidence(g)):
             for ev in items:
                 doc = str(ev.get("document", ""))
                 if doc in found:
@@ -194,7 +194,7 @@ def _page_data(
     )
     # The document view shows what the whole graph holds of these documents, not only
     # the sentences of the entities drawn.
-    docs = _Documents(doc_names, context)
+    docs = _Documents(doc_names, *((g,) if context is g else (g, context)))
     doc_index = docs.index
     doc_counts: Counter[str] = Counter()
     nodes = []
