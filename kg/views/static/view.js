@@ -181,6 +181,7 @@
     timings.stable = performance.now() - t0;
     progress.textContent = "";
     document.documentElement.setAttribute("data-kg-state", "ready");
+    setTimeout(fillDatalist, 0);
   }
   network.once("afterDrawing", function () {
     timings.firstDraw = performance.now() - t0;
@@ -584,35 +585,33 @@
   var hovered = null;
   var lastLabels = [];
 
+  /* Boxes by the grid cells they cover; a cell's key is a number (no string per lookup:
+   * placing names tries four spots for each of thousands of entities). */
   function Grid() { this.cells = new Map(); }
-  Grid.prototype.keys = function (b) {
-    var out = [];
-    for (var gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
-      for (var gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
-        out.push(gx + ":" + gy);
-      }
-    }
-    return out;
-  };
+  function cellKey(gx, gy) { return (gx + 32768) * 65536 + (gy + 32768); }
   Grid.prototype.hits = function (b, except) {
-    var keys = this.keys(b);
-    for (var i = 0; i < keys.length; i++) {
-      var list = this.cells.get(keys[i]);
-      if (!list) continue;
-      for (var j = 0; j < list.length; j++) {
-        var o = list[j];
-        if (o.id !== except && b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) {
-          return true;
+    var x1 = Math.floor((b.x + b.w) / CELL), y0 = Math.floor(b.y / CELL), y1 = Math.floor((b.y + b.h) / CELL);
+    for (var gx = Math.floor(b.x / CELL); gx <= x1; gx++) {
+      for (var gy = y0; gy <= y1; gy++) {
+        var list = this.cells.get(cellKey(gx, gy));
+        if (!list) continue;
+        for (var j = 0; j < list.length; j++) {
+          var o = list[j];
+          if (o.id !== except && b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) {
+            return true;
+          }
         }
       }
     }
     return false;
   };
   Grid.prototype.add = function (b) {
-    var keys = this.keys(b);
-    for (var i = 0; i < keys.length; i++) {
-      var list = this.cells.get(keys[i]);
-      if (list) list.push(b); else this.cells.set(keys[i], [b]);
+    var x1 = Math.floor((b.x + b.w) / CELL), y0 = Math.floor(b.y / CELL), y1 = Math.floor((b.y + b.h) / CELL);
+    for (var gx = Math.floor(b.x / CELL); gx <= x1; gx++) {
+      for (var gy = y0; gy <= y1; gy++) {
+        var key = cellKey(gx, gy), list = this.cells.get(key);
+        if (list) list.push(b); else this.cells.set(key, [b]);
+      }
     }
   };
 
@@ -724,8 +723,8 @@
   network.on("blurNode", function () { hovered = null; network.redraw(); });
 
   // ---- search -----------------------------------------------------------------
-  /* The search index and the autocomplete list are built when first needed and after the
-   * first frame respectively: neither is needed to see the graph. */
+  /* The search index is built at the first search and the autocomplete list once the view
+   * is ready: neither is needed to see the graph. */
   var names = null;
   function searchNames() {
     if (names !== null) return names;
@@ -751,7 +750,6 @@
       });
     });
   }
-  setTimeout(fillDatalist, 0);
 
   var MAX_RESULTS = 100;
   /* Every entity whose label or an alias contains the query: exact names first, then
