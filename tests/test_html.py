@@ -328,6 +328,16 @@ def test_overlapping_sentences_merge_and_sentences_without_offsets_stand_alone()
     assert rows == [(0, 0, len(text)), (0, 26, 17), (1, 0, 41)]
 
 
+def test_evidence_without_a_document_keeps_its_sentence_and_opens_no_document():
+    g = nx.MultiDiGraph()
+    loose = {"sentence": "Ana Duarte spoke.", "start": 0, "end": 10}
+    _entity(g, "person/ana", "Ana Duarte", "Person", evidence=[_ev("doc", "Ana spoke.", "Ana")])
+    g.nodes[ID + "person/ana"]["evidence"].append(loose)
+    data = _page_data(render_html(g))
+    assert [d["name"] for d in data["documents"]] == ["doc"]
+    assert data["nodes"][0]["evidence"][1] == loose
+
+
 def test_a_focus_view_shows_the_whole_graphs_sentences_of_its_documents(tmp_path):
     write_html(_offsets_graph(), tmp_path / "v.html", focus="It", depth=0)
     data = _page_data((tmp_path / "v.html").read_text(encoding="utf-8"))

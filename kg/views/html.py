@@ -129,8 +129,12 @@ class _Documents:
         """An evidence item as the page embeds it: its sentence by position."""
         doc = str(ev.get("document", ""))
         key = _sentence_key(ev)
-        segment, at = self.where[(doc, *key)]
-        row: dict[str, Any] = {"d": self.index[doc], "g": segment, "b": at, "n": len(key[2])}
+        row: dict[str, Any]
+        if doc in self.index:
+            segment, at = self.where[(doc, *key)]
+            row = {"d": self.index[doc], "g": segment, "b": at, "n": len(key[2])}
+        else:  # no document named: the sentence travels with the row, with no document view
+            row = {"sentence": key[2]}
         if with_offsets and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int):
             row["start"], row["end"] = ev["start"], ev["end"]
         row.update(_page(ev))

@@ -292,7 +292,10 @@
 
   /* An evidence row names its sentence by position: document ev.d, its text segment ev.g,
    * ev.n characters from offset ev.b (DATA.documents[d].text holds each document once). */
-  function sentenceText(ev) { return DATA.documents[ev.d].text[ev.g].substr(ev.b, ev.n); }
+  function sentenceText(ev) {
+    // a row of evidence that names no document carries its sentence itself
+    return ev.d === undefined ? String(ev.sentence) : DATA.documents[ev.d].text[ev.g].substr(ev.b, ev.n);
+  }
 
   /* The text `s` as text nodes, with the [start, end) ranges of `marks` in <mark>. */
   function markedText(parent, s, marks) {
@@ -316,7 +319,8 @@
 
   // "plan, p. 14" for a PDF source (its printed page label if it has one), the id otherwise
   function docAndPage(item) {
-    var where = item.document !== undefined ? String(item.document) : DATA.documents[item.d].name;
+    var where = item.document !== undefined ? String(item.document) :
+      item.d !== undefined ? DATA.documents[item.d].name : "";
     if (item.page_label) where += ", p.\u00a0" + item.page_label;
     else if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
     return where;
@@ -387,7 +391,7 @@
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      li.appendChild(docLink(ev, function () { openDocument(ev, marksOf(ev)); }));
+      if (ev.d !== undefined) li.appendChild(docLink(ev, function () { openDocument(ev, marksOf(ev)); }));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
