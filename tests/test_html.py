@@ -631,8 +631,9 @@ def test_evidence_link_opens_its_sentence_in_the_document_with_the_mention_marke
     assert body.index("day 0.") < body.index("day 59.") < body.index("State Council")
     assert "Nothing was decided" not in body and "[\u2026]" in body
     assert _cited_is_in_view(view)
-    view.page.click("#kg-doc-close")
+    view.page.keyboard.press("Escape")
     assert doc.is_hidden()
+    assert view.js("document.activeElement.classList.contains('kg-doc')")  # back at the link
     # a relation's evidence opens its sentence with both ends marked
     view.page.locator("#kg-panel").get_by_role("button", name="issuedBy").first.click()
     view.page.locator("#kg-panel .kg-evidence .kg-doc").first.click()

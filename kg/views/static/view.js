@@ -355,11 +355,19 @@
       docBody.appendChild(p);
     });
     docView.hidden = false;
+    opener = document.activeElement;
+    $("kg-doc-close").focus({ preventScroll: true });  // keyboard users land in the pane
     if (cited) cited.scrollIntoView({ block: "center" });
   }
-  $("kg-doc-close").addEventListener("click", function () { docView.hidden = true; });
+  var opener = null;
+  function closeDocument() {
+    docView.hidden = true;
+    if (opener && document.body.contains(opener)) opener.focus({ preventScroll: true });
+    opener = null;
+  }
+  $("kg-doc-close").addEventListener("click", closeDocument);
   document.addEventListener("keydown", function (ev) {
-    if (ev.key === "Escape" && !docView.hidden) docView.hidden = true;
+    if (ev.key === "Escape" && !docView.hidden) closeDocument();
   });
 
   // The button that opens an evidence item's sentence in its document.
