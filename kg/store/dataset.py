@@ -236,9 +236,9 @@ def named_quads(ds: Dataset) -> Iterator[ox.Quad]:
             name = getattr(g, "identifier", g)
             yield to_ox_quad((s, p, o, URIRef(str(name))))
         return
-    for quad in inner.quads_for_pattern(None, None, None, None):
-        if not isinstance(quad.graph_name, ox.DefaultGraph):
-            yield quad
+    # graph by graph: the default graph (a merged copy) is never walked
+    for name in inner.named_graphs():
+        yield from inner.quads_for_pattern(None, None, None, name)
 
 
 def dump(ds: Dataset, path: Path | str | None, fmt: str = "trig") -> bytes | None:
