@@ -130,6 +130,7 @@ def extraction_quads(extraction: Extraction) -> list[Quad]:
     add(doc, RDF.type, NIF.Context)
     add(doc, DCTERMS.identifier, Literal(document.id))
     add(doc, KGO.contentHash, Literal(document.content_hash))
+    add(doc, NIF.isString, Literal(document.text))  # the text every offset indexes
     if document.title:
         add(doc, DCTERMS.title, Literal(document.title))
     if document.source:

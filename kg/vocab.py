@@ -91,6 +91,7 @@ class NIF(DefinedNamespace):
     anchorOf: URIRef
     beginIndex: URIRef
     endIndex: URIRef
+    isString: URIRef
     referenceContext: URIRef
     sentence: URIRef
 

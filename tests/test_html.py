@@ -315,6 +315,28 @@ def test_each_sentence_is_embedded_once_in_document_order_with_gaps():
     ]
 
 
+def test_a_document_whose_text_the_graph_holds_is_embedded_whole(monkeypatch):
+    import kg.views.html as views_html
+
+    g = _offsets_graph()
+    text = "Ana Duarte leads the Harbour Ministry. It met on Monday. Rain fell. Ana Duarte spoke."
+    g.graph["texts"] = {"doc": text}
+    data = _page_data(render_html(g))
+    (doc,) = data["documents"]
+    assert doc["text"] == [text]  # one segment: the whole text, "Rain fell." included
+    ana = next(n for n in data["nodes"] if n["label"] == "Ana Duarte")
+    assert [(e["g"], e["b"], e["n"]) for e in ana["evidence"]] == [
+        (0, 0, 38),
+        (0, text.index("Ana Duarte spoke."), 17),
+    ]
+    # past the page's budget a document shows its stored sentences only
+    monkeypatch.setattr(views_html, "FULL_TEXT_BUDGET", len(text) - 1)
+    assert _page_data(render_html(g))["documents"][0]["text"] == [
+        "Ana Duarte leads the Harbour Ministry. It met on Monday.",
+        "Ana Duarte spoke.",
+    ]
+
+
 def test_overlapping_sentences_merge_and_sentences_without_offsets_stand_alone():
     text = "The Harbour Ministry met. Ana Duarte spoke."
     g = nx.MultiDiGraph()
@@ -626,10 +648,10 @@ def test_evidence_link_opens_its_sentence_in_the_document_with_the_mention_marke
     assert cited.inner_text() == ev["sentence"] and "State Council" in ev["sentence"]
     assert cited.locator("mark").inner_text() == ev["sentence"][ev["start"] : ev["end"]]
     assert cited.locator("mark").inner_text() == "State Council"
-    # the stored sentences in order, the one left out of the graph marked as a gap
+    # the document's whole text (the graph holds it), the sentences around in place
     body = doc.locator("#kg-doc-body").inner_text()
     assert body.index("day 0.") < body.index("day 59.") < body.index("State Council")
-    assert "Nothing was decided" not in body and "[\u2026]" in body
+    assert "day 59. Nothing was decided. The State Council" in body and "[\u2026]" not in body
     assert _cited_is_in_view(view)
     view.page.keyboard.press("Escape")
     assert doc.is_hidden()

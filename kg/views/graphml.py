@@ -37,7 +37,10 @@ def flatten(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     {'aliases': 'x | y', 'evidence': '[{"document": "d"}]'}
     """
     out = nx.MultiDiGraph()
-    out.graph.update({k: _flat(v) for k, v in graph.graph.items() if v is not None})
+    # documents' full texts stay out: GraphML tools want the network, not the corpus
+    out.graph.update(
+        {k: _flat(v) for k, v in graph.graph.items() if v is not None and k != "texts"}
+    )
     for n, d in graph.nodes(data=True):
         out.add_node(str(n), **{k: _flat(v) for k, v in d.items() if v is not None})
     for i, (u, v, k, d) in enumerate(graph.edges(keys=True, data=True)):

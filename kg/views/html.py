@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -89,18 +89,27 @@ class _Documents:
     """The text the page embeds for its document view: what the graph holds of each
     document, once, however many mentions and relations cite it.
 
-    The graph does not store documents' full text, only the sentences that carry a
+    A document whose full text the graph holds (``nif:isString``, networkx's
+    ``graph.graph["texts"]``) is one segment, its whole text, while the page's
+    :data:`FULL_TEXT_BUDGET` lasts. Otherwise the page has the sentences that carry a
     mention, a relation or a fact (``nif:Sentence`` with its offsets), and those can
     overlap (a relation's evidence may span two sentences). Evidence items carry their
-    sentence and its offset in the document (``sentence_start``). Each document becomes
+    sentence and its offset in the document (``sentence_start``). Such a document becomes
     a list of text segments: stored sentences that overlap or touch merged at their
     offsets, a gap between segments where text is missing. Sentences without a known
-    offset become segments of their own, after the others. An evidence row names its
-    sentence as (document, segment, offset in the segment, length).
+    offset (or not found in the full text) become segments of their own, after the
+    others. An evidence row names its sentence as (document, segment, offset in the
+    segment, length).
     """
 
-    def __init__(self, names: Sequence[str], *graphs: nx.MultiDiGraph) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        *graphs: nx.MultiDiGraph,
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
         self.index = {name: i for i, name in enumerate(names)}
+        full = _full_texts(names, texts or {})
         found: dict[str, set[tuple[int, int, str]]] = {name: set() for name in names}
         for items in (items for g in graphs for items in _all_evidence(g)):
             for ev in items:
@@ -111,9 +120,12 @@ class _Documents:
         self.where: dict[tuple[str, int, int, str], tuple[int, int]] = {}
         self.tables: list[list[str]] = []
         for name in names:
-            segments: list[list[Any]] = []  # [start, text]
+            segments: list[list[Any]] = [[0, full[name]]] if name in full else []
             for key in sorted(found[name]):  # offsets known first, in text order
                 unknown, start, text = key
+                if name in full and not unknown and full[name][start : start + len(text)] == text:
+                    self.where[(name, *key)] = (0, start)  # inside the full text
+                    continue
                 last = segments[-1] if segments else None
                 if unknown or last is None or start > last[0] + len(last[1]) + GAP:
                     segments.append([start, text])
@@ -139,6 +151,23 @@ class _Documents:
             row["start"], row["end"] = ev["start"], ev["end"]
         row.update(_page(ev))
         return row
+
+
+FULL_TEXT_BUDGET = 2_000_000
+"""Characters of full document text a page embeds at most (documents in name order);
+documents past it show their stored sentences only, so a view of a big corpus stays small."""
+
+
+def _full_texts(names: Sequence[str], texts: Mapping[str, str]) -> dict[str, str]:
+    """The full texts the page embeds: those of ``names`` that fit :data:`FULL_TEXT_BUDGET`."""
+    out: dict[str, str] = {}
+    left = FULL_TEXT_BUDGET
+    for name in names:
+        text = texts.get(name)
+        if text is not None and len(text) <= left:
+            out[name] = text
+            left -= len(text)
+    return out
 
 
 def _sentence_key(ev: dict[str, Any]) -> tuple[int, int, str]:
@@ -198,7 +227,9 @@ def _page_data(
     )
     # The document view shows what the whole graph holds of these documents, not only
     # the sentences of the entities drawn.
-    docs = _Documents(doc_names, *((g,) if context is g else (g, context)))
+    docs = _Documents(
+        doc_names, *((g,) if context is g else (g, context)), texts=context.graph.get("texts")
+    )
     doc_index = docs.index
     doc_counts: Counter[str] = Counter()
     nodes = []

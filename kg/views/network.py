@@ -60,6 +60,7 @@ SELECT DISTINCT ?e ?p ?x WHERE {
 }
 """
 _SAME_AS = "sameAs"
+_TEXTS = "SELECT ?doc ?text WHERE { GRAPH ?doc { ?doc nif:isString ?text } }"
 _PAGE_LABELS = """
 SELECT ?doc ?n ?label WHERE { ?p a kgo:Page ; kgo:page ?n ; nif:referenceContext ?doc ; kgo:pageLabel ?label }
 """
@@ -203,6 +204,10 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
                 key=lambda e: (e["document"], e["sentence"], e["sentence_start"]),
             ),
         )
+    graph.graph["texts"] = {
+        _doc_id(str(row[0])): str(row[1])  # type: ignore[index]
+        for row in run_query(ds, _TEXTS)
+    }
     return graph
 
 
