@@ -291,8 +291,8 @@ def _store_signature(graph_dir: Path) -> list[object]:
 
     store = graph_dir / STORE_DIR
     try:
-        files = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(store))
-        return [os.stat(store).st_ino, files]
+        files = sorted([e.name, e.stat().st_size, e.stat().st_mtime_ns] for e in os.scandir(store))
+        return [os.stat(store).st_ino, files]  # lists: as read back from the JSON cache
     except OSError:
         return []
 
