@@ -37,7 +37,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -123,11 +123,8 @@ class _Piece:
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha256()
-        for line in (*self.focus, "", *self.lines):
-            digest.update(line.encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+        text = "\n".join((*self.focus, "", *self.lines))
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _document_graphs(ds: Dataset) -> dict[str, list[str]]:
@@ -158,17 +155,19 @@ def _split(line: str) -> tuple[str, str, str]:
     return subject, predicate, rest[: rest.rindex(" .")] if rest.endswith(".") else rest
 
 
-def _owned_by(node: str, doc: str) -> bool:
-    # a document's own nodes are its IRI and the IRIs under it (``doc#char=0,5``...);
-    # blank nodes never leave the document graph that states them
-    return node.startswith("_:") or node == f"<{doc}>" or node.startswith(f"<{doc}#")
+def _owner(doc: str) -> Callable[[str], bool]:
+    """Whether a node (N-Triples) is the document's own: its IRI or an IRI under it
+    (``doc#char=0,5``...), or a blank node (it never leaves the graph that states it)."""
+    own, under = f"<{doc}>", f"<{doc}#"
+    return lambda node: node.startswith(("_:", under)) or node == own
 
 
 def _pieces(graphs: dict[str, list[str]]) -> Iterator[_Piece]:
     split = {doc: [(line, *_split(line)) for line in lines] for doc, lines in graphs.items()}
     shared: set[str] = set()
     for doc, triples in split.items():
-        shared.update(s for _, s, _, _ in triples if not _owned_by(s, doc))
+        owned = _owner(doc)
+        shared.update(s for _, s, _, _ in triples if not owned(s))
     types: dict[str, set[str]] = defaultdict(set)
     about: dict[str, set[tuple[str, str, str, str]]] = defaultdict(set)
     links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -188,7 +187,8 @@ def _pieces(graphs: dict[str, list[str]]) -> Iterator[_Piece]:
     for doc in sorted(split):
         triples = split[doc]
         lines = {t[0] for t in triples} | types_of(n for t in triples for n in (t[1], t[3]))
-        focus = {t[1] for t in triples if _owned_by(t[1], doc)}
+        owned = _owner(doc)
+        focus = {t[1] for t in triples if owned(t[1])}
         yield _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)))
 
     # one witness assertion (its types and three links) per triple it asserts, if any
