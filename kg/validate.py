@@ -191,18 +191,22 @@ def _pieces(graphs: dict[str, list[str]]) -> Iterator[_Piece]:
         focus = {t[1] for t in triples if owned(t[1])}
         yield _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)))
 
-    # one witness assertion (its types and three links) per triple it asserts, if any
-    witnesses: dict[tuple[str, str, str], list[str]] = {}
+    # one witness of each asserted triple: a blank node with the links and the types of
+    # the nodes that assert it; named after the triple, so that another document
+    # asserting it again leaves the entity's piece (and its cached report) as it was
+    asserting: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     subject, predicate, obj = _ASSERTION_LINKS
     for node in sorted(links):
         values = links[node]
-        for s in sorted(values[subject]):
-            for p in sorted(values[predicate]):
-                for o in sorted(values[obj]):
-                    stated = [
-                        f"{node} {link} {v} ." for link, v in zip(_ASSERTION_LINKS, (s, p, o))
-                    ]
-                    witnesses.setdefault((s, p, o), [*sorted(types.get(node, ())), *stated])
+        for s in values[subject]:
+            for p in values[predicate]:
+                for o in values[obj]:
+                    asserting[(s, p, o)].update(t.split(" ", 1)[1] for t in types.get(node, ()))
+    witnesses: dict[tuple[str, str, str], list[str]] = {}
+    for spo, kinds in asserting.items():
+        blank = "_:w" + hashlib.sha256(" ".join(spo).encode()).hexdigest()[:24]
+        stated = [f"{blank} {link} {v} ." for link, v in zip(_ASSERTION_LINKS, spo)]
+        witnesses[spo] = [f"{blank} {kind}" for kind in sorted(kinds)] + stated
     for node in sorted(shared):
         facts = about[node]
         lines = {t[0] for t in facts} | types_of(t[3] for t in facts)
