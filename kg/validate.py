@@ -120,6 +120,8 @@ class _Piece:
     name: str
     lines: tuple[str, ...]
     focus: tuple[str, ...]
+    blanks: bool = False
+    """Whether the piece's blank nodes are its own (rdflib renames them when parsing)."""
 
     @property
     def key(self) -> str:
@@ -137,7 +139,7 @@ def _document_graphs(ds: Dataset) -> dict[str, list[str]]:
         for name in inner.named_graphs():
             if isinstance(name, ox.NamedNode) and name.value.startswith(DOC_PREFIX):
                 text = inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b""
-                graphs[name.value] = text.decode().splitlines()
+                graphs[name.value] = _lines(text)
         return graphs
     triples: dict[str, list[ox.Triple]] = {}
     for quad in named_quads(ds):
@@ -145,8 +147,13 @@ def _document_graphs(ds: Dataset) -> dict[str, list[str]]:
         if isinstance(graph, ox.NamedNode) and graph.value.startswith(DOC_PREFIX):
             triples.setdefault(graph.value, []).append(quad.triple)
     for doc, ts in triples.items():
-        graphs[doc] = (ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"").decode().splitlines()
+        graphs[doc] = _lines(ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"")
     return graphs
+
+
+def _lines(ntriples: bytes) -> list[str]:
+    # not str.splitlines: U+2028 or U+0085 inside a literal is written as it is
+    return [line for line in ntriples.decode().split("\n") if line]
 
 
 def _split(line: str) -> tuple[str, str, str]:
@@ -189,7 +196,8 @@ def _pieces(graphs: dict[str, list[str]]) -> Iterator[_Piece]:
         lines = {t[0] for t in triples} | types_of(n for t in triples for n in (t[1], t[3]))
         owned = _owner(doc)
         focus = {t[1] for t in triples if owned(t[1])}
-        yield _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)))
+        blanks = any(n.startswith("_:") for n in focus)
+        yield _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)), blanks)
 
     # one witness of each asserted triple: a blank node with the links and the types of
     # the nodes that assert it; named after the triple, so that another document
@@ -242,7 +250,7 @@ def _closure(source: Graph, node: Node, into: Graph) -> None:
                 todo.append(o)
 
 
-def _blocks(text: str, focus: frozenset[str]) -> str:
+def _blocks(text: str, focus: frozenset[str], blanks: bool) -> str:
     """The result blocks of a pySHACL report text whose focus node is in ``focus``."""
     blocks: list[list[str]] = []
     for line in text.splitlines(keepends=True)[
@@ -256,7 +264,7 @@ def _blocks(text: str, focus: frozenset[str]) -> str:
     kept = []
     for block in blocks:
         node = next((x[len(marker) :].strip() for x in block if x.startswith(marker)), "")
-        if node in focus:
+        if node in focus or (blanks and node.startswith("_:")):
             kept.append("".join(block))
     return "".join(kept)
 
@@ -276,12 +284,19 @@ def _check(piece: _Piece) -> _Outcome:
     count = 0
     for result in results.subjects(RDF.type, SH.ValidationResult):
         node = results.value(result, SH.focusNode)
-        if isinstance(node, (URIRef, BNode)) and node.n3() in focus:
+        if (
+            isinstance(node, URIRef)
+            and node.n3() in focus
+            or isinstance(node, BNode)
+            and piece.blanks
+        ):
             _closure(results, result, kept)
             count += 1
     if not count:
         return _Outcome(True, 0, "", "")
-    return _Outcome(False, count, _blocks(report.text, focus), kept.serialize(format="nt"))
+    return _Outcome(
+        False, count, _blocks(report.text, focus, piece.blanks), kept.serialize(format="nt")
+    )
 
 
 def _fingerprint() -> str:

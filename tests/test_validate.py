@@ -171,3 +171,14 @@ def test_cli_validate_exit_codes_with_the_cache(tmp_path, capsys, bad):
     assert (directory / CACHE_FILE).exists()
     assert outputs[0] == outputs[1]
     assert ("1 violations" in outputs[0]) is bad
+
+
+def test_line_separators_inside_literals_keep_their_triples_whole():
+    graph = _graph(3)
+    text = 'He said "A\u2028B\x85C\nD" \u202e.'
+    doc = Document("doc-odd", text, source="odd.txt")
+    mention = Mention("m1", "Organization", text[:7], 0, 7, 0, len(text), "r")
+    entity = Entity("e1", "Organization", text[:7], (text,), "Organization/odd", (mention,))
+    graph.add_extractions([Extraction(doc, (entity,))])
+    report = _same_as_whole(graph)
+    assert report.conforms, report.text
