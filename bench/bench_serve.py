@@ -108,7 +108,8 @@ async def load(url: str, clients: int, requests: int, seconds: float) -> dict[st
     async with httpx.AsyncClient(
         limits=limits, timeout=60, headers={"Accept": "application/sparql-results+json"}
     ) as http:
-        await client(http)  # warm up one connection and the workers' caches
+        remaining = min(requests, 20)
+        await client(http)  # warm up one connection and the workers' caches (20 requests)
         latencies.clear()
         remaining = requests
         stop = time.perf_counter() + seconds

@@ -33,7 +33,7 @@ from measure import (  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-OURS = ("build", "dask", "profile", "memory", "sparql")
+OURS = ("build", "dask", "profile", "memory", "sparql", "validate")
 OTHERS = ("html", "serve", "read")
 
 

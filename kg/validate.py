@@ -1,4 +1,26 @@
-"""SHACL validation of a kg graph against ``ontology/shapes.ttl`` (pySHACL).
+"""SHACL validation of a kg graph against ``ontology/shapes.ttl`` (pySHACL), piece by piece.
+
+The shapes are checked against the union of the document graphs, as one graph
+would be, but in small pieces that pySHACL can check quickly and that can be
+remembered between runs:
+
+- **one piece per document**: the nodes the document owns (its own IRI and the
+  IRIs under it: mentions, sentences, relation assertions, facts), checked on
+  the document's triples plus the types, from every document, of the entities it
+  points to;
+- **one piece per entity** (any node that documents share): checked on the
+  union's triples about it, the types of what they point to, and, for each of
+  its triples, one relation assertion of that triple if any document has one.
+
+Every node is checked in exactly one piece, with every triple its shapes read, so
+the results are those of the whole union. Checking the union at once costs time
+quadratic in the number of relation assertions (pySHACL's SPARQL constraint
+scans all of them for every relation); the pieces keep that cost per document.
+
+A piece's report depends only on its triples, so :func:`validate_dataset` with
+``cache`` keeps each piece's report under a hash of its triples (and of the
+shapes, kg and pySHACL): a second run re-checks only the documents and entities
+whose triples changed.
 
 >>> from kg.store import open_dataset
 >>> report = validate_dataset(open_dataset(None))
@@ -9,17 +31,40 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 from pyshacl import validate
-from rdflib import RDF, Dataset, Graph
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
+from kg.config import VERSION
 from kg.errors import ValidationError
+from kg.fileio import atomic_path
+from kg.rdf import DOC_PREFIX
 from kg.vocab import ONTOLOGY_DIR
 
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+
+CACHE_FILE = "validation-cache.json"
+"""The file in a graph directory where ``kg validate`` keeps the reports of its pieces."""
+
+_RESULT_HEAD = re.compile(r"^[A-Z][A-Za-z ]* in \S+ \(\S+\):$")
+"""The first line of a result in pySHACL's text ("Constraint Violation in X (iri):")."""
+_TYPE = f"<{RDF.type}>"
+_ASSERTION_LINKS = tuple(f"<{RDF[p]}>" for p in ("subject", "predicate", "object"))
 
 
 @dataclass(frozen=True)
@@ -54,17 +99,292 @@ def _shapes() -> Graph:
 def validate_graph(data: Graph) -> ValidationReport:
     """Validate one rdflib graph against kg's shapes."""
     conforms, results, text = validate(
-        data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True
+        data,
+        shacl_graph=_shapes(),
+        inference="none",
+        advanced=False,  # kg's shapes use no SHACL-AF; advanced mode would copy ``data``
+        allow_warnings=True,
     )
     assert isinstance(results, Graph)
     count = len(set(results.subjects(RDF.type, SH.ValidationResult)))
     return ValidationReport(bool(conforms), count, str(text), results)
 
 
-def validate_dataset(ds: Dataset) -> ValidationReport:
-    """Validate the union of all graphs of a kg dataset."""
+# ---- the pieces -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Triples to check (N-Triples lines, sorted) and the nodes whose shapes are checked."""
+
+    name: str
+    lines: tuple[str, ...]
+    focus: tuple[str, ...]
+    blanks: bool = False
+    """Whether the piece's blank nodes are its own (rdflib renames them when parsing)."""
+
+    @property
+    def key(self) -> str:
+        text = "\n".join((*self.focus, "", *self.lines))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _document_graphs(ds: Dataset) -> dict[str, list[str]]:
+    """Each document graph's triples as N-Triples lines (written by Oxigraph: fast)."""
+    from kg.store import named_quads, oxigraph_store
+
+    inner = oxigraph_store(ds)
+    graphs: dict[str, list[str]] = {}
+    if inner is not None:
+        for name in inner.named_graphs():
+            if isinstance(name, ox.NamedNode) and name.value.startswith(DOC_PREFIX):
+                text = inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name) or b""
+                graphs[name.value] = _lines(text)
+        return graphs
+    triples: dict[str, list[ox.Triple]] = {}
+    for quad in named_quads(ds):
+        graph = quad.graph_name
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(DOC_PREFIX):
+            triples.setdefault(graph.value, []).append(quad.triple)
+    for doc, ts in triples.items():
+        graphs[doc] = _lines(ox.serialize(ts, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return graphs
+
+
+def _lines(ntriples: bytes) -> list[str]:
+    # not str.splitlines: U+2028 or U+0085 inside a literal is written as it is
+    return [line for line in ntriples.decode().split("\n") if line]
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    # N-Triples: subject and predicate hold no space; the object runs to the final " ."
+    subject, predicate, rest = line.split(" ", 2)
+    return subject, predicate, rest[: rest.rindex(" .")] if rest.endswith(".") else rest
+
+
+def _owner(doc: str) -> Callable[[str], bool]:
+    """Whether a node (N-Triples) is the document's own: its IRI or an IRI under it
+    (``doc#char=0,5``...), or a blank node (it never leaves the graph that states it)."""
+    own, under = f"<{doc}>", f"<{doc}#"
+    return lambda node: node.startswith(("_:", under)) or node == own
+
+
+def _pieces(graphs: dict[str, list[str]]) -> Iterator[_Piece]:
+    split = {doc: [(line, *_split(line)) for line in lines] for doc, lines in graphs.items()}
+    shared: set[str] = set()
+    for doc, triples in split.items():
+        owned = _owner(doc)
+        shared.update(s for _, s, _, _ in triples if not owned(s))
+    types: dict[str, set[str]] = defaultdict(set)
+    about: dict[str, set[tuple[str, str, str, str]]] = defaultdict(set)
+    links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for triples in split.values():
+        for t in triples:
+            _, s, p, o = t
+            if p == _TYPE:
+                types[s].add(t[0])
+            if s in shared:
+                about[s].add(t)
+            if p in _ASSERTION_LINKS:
+                links[s][p].add(o)
+
+    def types_of(nodes: Iterable[str]) -> set[str]:
+        return {line for n in nodes if n in shared for line in types.get(n, ())}
+
+    for doc in sorted(split):
+        triples = split[doc]
+        lines = {t[0] for t in triples} | types_of(n for t in triples for n in (t[1], t[3]))
+        owned = _owner(doc)
+        focus = {t[1] for t in triples if owned(t[1])}
+        blanks = any(n.startswith("_:") for n in focus)
+        yield _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)), blanks)
+
+    # one witness of each asserted triple: a blank node with the links and the types of
+    # the nodes that assert it; named after the triple, so that another document
+    # asserting it again leaves the entity's piece (and its cached report) as it was
+    asserting: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    subject, predicate, obj = _ASSERTION_LINKS
+    for node in sorted(links):
+        values = links[node]
+        for s in values[subject]:
+            for p in values[predicate]:
+                for o in values[obj]:
+                    asserting[(s, p, o)].update(t.split(" ", 1)[1] for t in types.get(node, ()))
+    witnesses: dict[tuple[str, str, str], list[str]] = {}
+    for spo, kinds in asserting.items():
+        blank = "_:w" + hashlib.sha256(" ".join(spo).encode()).hexdigest()[:24]
+        stated = [f"{blank} {link} {v} ." for link, v in zip(_ASSERTION_LINKS, spo)]
+        witnesses[spo] = [f"{blank} {kind}" for kind in sorted(kinds)] + stated
+    for node in sorted(shared):
+        facts = about[node]
+        lines = {t[0] for t in facts} | types_of(t[3] for t in facts)
+        for t in facts:
+            lines.update(witnesses.get(t[1:], ()))
+        yield _Piece(node, tuple(sorted(lines)), (node,))
+
+
+# ---- checking pieces, with the cache ------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    conforms: bool
+    violations: int
+    blocks: str
+    """The report text after its header lines (one block per result)."""
+    graph: str
+    """The results graph in N-Triples."""
+
+
+def _closure(source: Graph, node: Node, into: Graph) -> None:
+    """Copy ``node``'s triples into ``into``, and those of the blank nodes they reach."""
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for s, p, o in source.triples((n, None, None)):
+            into.add((s, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+
+
+def _blocks(text: str, focus: frozenset[str], blanks: bool) -> str:
+    """The result blocks of a pySHACL report text whose focus node is in ``focus``."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines(keepends=True)[
+        3:
+    ]:  # after "Validation Report", "Conforms", "Results"
+        if _RESULT_HEAD.match(line) or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    marker = "\tFocus Node: "
+    kept = []
+    for block in blocks:
+        node = next((x[len(marker) :].strip() for x in block if x.startswith(marker)), "")
+        if node in focus or (blanks and node.startswith("_:")):
+            kept.append("".join(block))
+    return "".join(kept)
+
+
+def _check(piece: _Piece) -> _Outcome:
     data = Graph()
-    result = ds.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    assert result.graph is not None
-    data += result.graph
-    return validate_graph(data)
+    if piece.lines:
+        data.parse(data="\n".join(piece.lines) + "\n", format="nt")
+    report = validate_graph(data)
+    if report.conforms:
+        return _Outcome(True, 0, "", "")
+    # a piece holds context (the types of what its nodes point to, other
+    # documents' entities) that other pieces check: keep its own nodes' results only
+    focus = frozenset(piece.focus)
+    results = report.graph
+    kept = Graph()
+    count = 0
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        node = results.value(result, SH.focusNode)
+        if (
+            isinstance(node, URIRef)
+            and node.n3() in focus
+            or isinstance(node, BNode)
+            and piece.blanks
+        ):
+            _closure(results, result, kept)
+            count += 1
+    if not count:
+        return _Outcome(True, 0, "", "")
+    return _Outcome(
+        False, count, _blocks(report.text, focus, piece.blanks), kept.serialize(format="nt")
+    )
+
+
+def _fingerprint() -> str:
+    shapes = hashlib.sha256(SHAPES_FILE.read_bytes()).hexdigest()
+    return f"kg {VERSION}; pyshacl {version('pyshacl')}; shapes {shapes}"
+
+
+def _store_signature(graph_dir: Path) -> list[object]:
+    """Names, sizes and times of the store's files: equal means the store was not written."""
+    from kg.store import STORE_DIR
+
+    store = graph_dir / STORE_DIR
+    try:
+        files = sorted([e.name, e.stat().st_size, e.stat().st_mtime_ns] for e in os.scandir(store))
+        return [os.stat(store).st_ino, files]  # lists: as read back from the JSON cache
+    except OSError:
+        return []
+
+
+def _load_cache(path: Path | None, fingerprint: str) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("fingerprint") != fingerprint:
+            return {}
+        stored["pieces"] = {key: _Outcome(**value) for key, value in stored["pieces"].items()}
+        return dict(stored)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}  # no cache, or one this code cannot read: check everything
+
+
+def _save_cache(path: Path, stored: dict[str, Any]) -> None:
+    stored = {**stored, "pieces": {k: vars(o) for k, o in sorted(stored["pieces"].items())}}
+    text = json.dumps(stored, separators=(",", ":"))
+    with contextlib.suppress(OSError):  # a read-only graph directory only loses the cache
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+
+
+def _merge(outcomes: Sequence[_Outcome]) -> ValidationReport:
+    conforms = all(o.conforms for o in outcomes)
+    violations = sum(o.violations for o in outcomes)
+    graph = Graph()
+    graph.bind("sh", SH)
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(conforms)))
+    for outcome in outcomes:
+        if not outcome.graph:
+            continue
+        part = Graph().parse(data=outcome.graph, format="nt")
+        for result in part.subjects(RDF.type, SH.ValidationResult):
+            graph.add((report, SH.result, result))
+        graph += part
+    text = f"Validation Report\nConforms: {conforms}\n"
+    if not conforms:
+        text += f"Results ({violations}):\n" + "".join(o.blocks for o in outcomes)
+    return ValidationReport(conforms, violations, text, graph)
+
+
+def validate_dataset(ds: Dataset, *, cache: Path | None = None) -> ValidationReport:
+    """Validate the union of the document graphs of a kg dataset.
+
+    Args:
+        ds: the dataset (the build graph and other non-document graphs are not checked).
+        cache: a file in the graph directory of ``ds`` where the report of each
+            piece is kept between runs (:data:`CACHE_FILE`); ``None`` checks everything.
+
+    Returns:
+        The report of the whole union: its results are those of every piece.
+    """
+    fingerprint = _fingerprint()
+    stored = _load_cache(cache, fingerprint)
+    known: dict[str, _Outcome] = stored.get("pieces", {})
+    signature = _store_signature(cache.parent) if cache is not None else []
+    if signature and stored.get("store") == signature:
+        # the store's files are as they were at the last run: nothing to read again
+        with contextlib.suppress(KeyError):
+            return _merge([known[key] for key in stored["order"]])
+    outcomes: dict[str, _Outcome] = {}
+    order = []
+    for piece in _pieces(_document_graphs(ds)):
+        key = piece.key
+        outcome = outcomes.get(key) or known.get(key) or _check(piece)
+        outcomes[key] = outcome
+        order.append(key)
+    if cache is not None:
+        new = {"fingerprint": fingerprint, "store": signature, "order": order, "pieces": outcomes}
+        _save_cache(cache, new)
+    return _merge([outcomes[key] for key in order])

@@ -345,8 +345,11 @@ def html(
 @app.command()
 def validate(graph_dir: GraphDir = DEFAULT_DIR) -> int:
     """Check the graph against the SHACL shapes (exit 0 conforms, 1 violations, 2 error)."""
+    from kg.validate import CACHE_FILE, validate_dataset
+
     with kg.KnowledgeGraph(graph_dir, read_only=True) as graph:
-        report = graph.validate()
+        # what was checked before and has not changed is taken from the graph directory
+        report = validate_dataset(graph.dataset, cache=graph_dir / CACHE_FILE)
     if report.conforms:
         typer.echo(f"{graph_dir}: conforms to ontology/shapes.ttl")
         return 0

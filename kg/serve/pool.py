@@ -55,13 +55,28 @@ class _Worker:
             self.kill()
             raise StoreError(f"{detail}; run kg build first")
 
-    def call(self, job: Job, timeout: float) -> Reply:
+    async def call(self, job: Job, timeout: float) -> Reply:
+        """Hand ``job`` over and wait for the reply on the event loop (no thread per call)."""
         try:
-            self.conn.send(job)
+            self.conn.send(job)  # a few KiB at most, taken at once by the idle worker
         except OSError as err:
             raise _Gone from err
-        if not self.conn.poll(timeout):
-            raise _Timeout
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = self.conn.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await asyncio.wait_for(ready, timeout)
+        except asyncio.TimeoutError:
+            raise _Timeout from None
+        finally:
+            loop.remove_reader(fd)
+        # the worker writes its whole reply at once: reading it takes no longer than copying
         return self.conn.recv()
 
     def kill(self) -> None:
@@ -112,7 +127,10 @@ class Pool:
                 break
             self._replace(worker, "died while idle")  # a no-op if already replaced
         try:
-            reply = await anyio.to_thread.run_sync(worker.call, job, self.timeout)
+            reply = await worker.call(job, self.timeout)
+        except asyncio.CancelledError:  # the reply would be left in the pipe: start afresh
+            self._replace(worker, "was abandoned")
+            raise
         except _Gone:  # the query never reached it, so it can go to another worker
             self._replace(worker, "died while idle")
             return await self.run(job)

@@ -135,7 +135,8 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> Reply:
     if len(rows) > job.max_results:
         return too_many(job.max_results, "rows")
     # Counting consumes pyoxigraph's iterator, so the rows are rebuilt as SPARQL
-    # JSON and handed back to pyoxigraph, whose serializers write every format.
+    # JSON: the answer itself when JSON was asked for (most clients), else handed
+    # back to pyoxigraph, whose serializers write the other formats.
     doc = {
         "head": {"vars": names},
         "results": {
@@ -144,8 +145,11 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> Reply:
             ]
         },
     }
-    parsed = ox.parse_query_results(json.dumps(doc).encode(), format=ox.QueryResultsFormat.JSON)
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     fmt = OX_RESULTS[job.results_format]
+    if fmt == ox.QueryResultsFormat.JSON:
+        return Reply(200, fmt.media_type, body)
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
     return Reply(200, fmt.media_type, parsed.serialize(format=fmt) or b"")
 
 

@@ -1,0 +1,184 @@
+"""``kg validate`` piece by piece: the same results as pySHACL on the whole union, and a cache
+that never hides a violation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import RDF, Graph, Literal, URIRef
+from rdflib.namespace import SH, SKOS
+
+from kg import Document, Entity, Extraction, KnowledgeGraph, Mention, Relation
+from kg.rdf import document_iri, entity_iri
+from kg.store import oxigraph_store
+from kg.validate import CACHE_FILE, ValidationReport, validate_dataset, validate_graph
+from kg.vocab import KGO, ORG
+
+NAMES = ("Li Qiang", "Wang Wentao", "He Lifeng", "Ding Xuexiang", "Liu Guozhong")
+
+
+def _extraction(i: int) -> Extraction:
+    """A document in which one of five people chairs the State Council (entities shared)."""
+    person = NAMES[i % len(NAMES)]
+    text = f"Premier {person} chaired the State Council meeting in Beijing on day {i}."
+
+    def mention(mid: str, typ: str, words: str) -> Mention:
+        start = text.index(words)
+        return Mention(mid, typ, words, start, start + len(words), 0, len(text), "test")
+
+    return Extraction(
+        Document(f"doc-{i:03d}", text, source=f"{i}.txt"),
+        (
+            Entity("e1", "Person", person, (), f"Person/{person.lower()}", (mention("m1", "Person", person),)),
+            Entity("e2", "Organization", "State Council", (), "Organization/state council",
+                   (mention("m2", "Organization", "State Council"),)),
+            Entity("e3", "Location", "Beijing", (), "Location/beijing", (mention("m3", "Location", "Beijing"),)),
+        ),
+        (Relation("e1", "memberOf", "e2", "memberOf.chair.v1", 0, len(text)),),
+    )  # fmt: skip
+
+
+def _graph(n: int, path: Path | None = None) -> KnowledgeGraph:
+    graph = KnowledgeGraph(path, create=path is not None)
+    graph.add_extractions([_extraction(i) for i in range(n)])
+    return graph
+
+
+def _state(graph: KnowledgeGraph, s: URIRef, p: URIRef, o: object, doc: int) -> None:
+    """Add a triple to one document graph and to the merged default graph, as kg writes."""
+    ds = graph.dataset
+    ds.add((s, p, o, ds.graph(document_iri(f"doc-{doc:03d}"))))  # type: ignore[arg-type]
+    ds.add((s, p, o))  # type: ignore[arg-type]
+
+
+def _whole(graph: KnowledgeGraph) -> ValidationReport:
+    """The old way: pySHACL on the union at once."""
+    data = Graph()
+    result = graph.dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert result.graph is not None
+    data += result.graph
+    return validate_graph(data)
+
+
+def _results(report: ValidationReport) -> set[tuple[str, str, str]]:
+    g = report.graph
+    return {
+        (str(g.value(r, SH.focusNode)), str(g.value(r, SH.sourceConstraintComponent)),
+         str(g.value(r, SH.resultPath)))
+        for r in g.subjects(RDF.type, SH.ValidationResult)
+    }  # fmt: skip
+
+
+def _same_as_whole(graph: KnowledgeGraph) -> ValidationReport:
+    pieces, whole = validate_dataset(graph.dataset), _whole(graph)
+    assert (pieces.conforms, pieces.violations) == (whole.conforms, whole.violations)
+    assert _results(pieces) == _results(whole)
+    assert sorted(pieces.text.splitlines()) == sorted(whole.text.splitlines())
+    return pieces
+
+
+def test_a_clean_graph_conforms_as_a_whole_and_in_pieces():
+    report = _same_as_whole(_graph(6))
+    assert report.conforms and report.violations == 0
+    assert report.text == "Validation Report\nConforms: True\n"
+
+
+def test_a_bad_document_among_many_is_found_with_the_whole_union_results():
+    graph = _graph(8)
+    li = entity_iri("Person/li qiang")
+    # no assertion, and a place is no organization
+    _state(graph, li, ORG.memberOf, entity_iri("Location/beijing"), doc=5)
+    report = _same_as_whole(graph)
+    assert not report.conforms and report.violations >= 2
+    assert f"Focus Node: <{li}>" in report.text
+
+
+def test_an_entity_is_checked_on_the_union_of_its_documents():
+    graph = _graph(6)
+    # a second, different key stated by another document: only the union breaks maxCount 1
+    _state(graph, entity_iri("Location/beijing"), KGO.key, Literal("Location/peking"), doc=4)
+    # a label that only one document states still labels the entity everywhere
+    _state(graph, entity_iri("Person/li qiang"), SKOS.altLabel, Literal("Premier Li"), doc=5)
+    report = _same_as_whole(graph)
+    assert report.violations == 1
+
+
+def test_an_assertion_in_another_document_covers_a_relation():
+    graph = _graph(6)
+    wang, council = entity_iri("Person/wang wentao"), entity_iri("Organization/state council")
+    _state(graph, wang, ORG.memberOf, council, doc=0)  # doc-001 asserts it, doc-000 does not
+    assert _same_as_whole(graph).conforms
+
+
+def test_a_bad_mention_is_found():
+    graph = _graph(4)
+    mention = URIRef(next(iter(graph.dataset.query(
+        "SELECT ?m WHERE { ?m a nif:Phrase ; nif:referenceContext ?d . "
+        "?d dcterms:identifier 'doc-002' } LIMIT 1"
+    )))[0])  # fmt: skip
+    _state(graph, mention, URIRef(str(KGO) + "page"), Literal(0), doc=2)
+    report = _same_as_whole(graph)
+    assert report.violations == 1 and f"<{mention}>" in report.text
+
+
+def test_the_cache_finds_a_violation_made_after_a_cached_run(tmp_path):
+    graph = _graph(12, tmp_path / "g")
+    cache = tmp_path / "g" / CACHE_FILE
+    assert validate_dataset(graph.dataset, cache=cache).conforms
+    assert cache.exists()
+    assert validate_dataset(graph.dataset, cache=cache).conforms  # from the cache
+    li = entity_iri("Person/li qiang")
+    _state(graph, li, ORG.memberOf, entity_iri("Location/beijing"), doc=10)
+    inner = oxigraph_store(graph.dataset)
+    assert inner is not None
+    inner.flush()
+    fresh = validate_dataset(graph.dataset)
+    assert not fresh.conforms
+    for _ in range(2):  # re-checked once, then from the cache: the same report
+        cached = validate_dataset(graph.dataset, cache=cache)
+        assert (cached.conforms, cached.violations, cached.text) == (
+            fresh.conforms, fresh.violations, fresh.text)  # fmt: skip
+        assert _results(cached) == _results(fresh)
+    graph.dataset.remove((li, ORG.memberOf, entity_iri("Location/beijing"), None))
+    inner.flush()
+    assert validate_dataset(graph.dataset, cache=cache).conforms
+
+
+def test_a_cache_of_other_shapes_or_a_broken_one_is_ignored(tmp_path):
+    graph = _graph(3, tmp_path / "g")
+    _state(graph, entity_iri("Location/beijing"), KGO.key, Literal("Location/peking"), doc=1)
+    oxigraph_store(graph.dataset).flush()  # type: ignore[union-attr]
+    cache = tmp_path / "g" / CACHE_FILE
+    cache.write_text("{not json", encoding="utf-8")
+    assert validate_dataset(graph.dataset, cache=cache).violations == 1
+    cache.write_text(cache.read_text().replace('"fingerprint":"kg', '"fingerprint":"old'))
+    assert validate_dataset(graph.dataset, cache=cache).violations == 1
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_cli_validate_exit_codes_with_the_cache(tmp_path, capsys, bad):
+    from kg.cli import main
+
+    directory = tmp_path / "g"
+    with _graph(5, directory) as graph:
+        if bad:
+            _state(graph, entity_iri("Location/beijing"), KGO.key, Literal("x"), doc=3)
+    outputs = []
+    for _ in range(2):  # the first run fills the cache, the second reads it
+        assert main(["validate", "-g", str(directory)]) == (1 if bad else 0)
+        outputs.append(capsys.readouterr().out)
+    assert (directory / CACHE_FILE).exists()
+    assert outputs[0] == outputs[1]
+    assert ("1 violations" in outputs[0]) is bad
+
+
+def test_line_separators_inside_literals_keep_their_triples_whole():
+    graph = _graph(3)
+    text = 'He said "A\u2028B\x85C\nD" \u202e.'
+    doc = Document("doc-odd", text, source="odd.txt")
+    mention = Mention("m1", "Organization", text[:7], 0, 7, 0, len(text), "r")
+    entity = Entity("e1", "Organization", text[:7], (text,), "Organization/odd", (mention,))
+    graph.add_extractions([Extraction(doc, (entity,))])
+    report = _same_as_whole(graph)
+    assert report.conforms, report.text
