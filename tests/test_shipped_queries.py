@@ -7,6 +7,9 @@ from conftest import QUERIES
 from rdflib import XSD, Literal
 
 SHIPPED = sorted(QUERIES.glob("*.rq"))
+NEEDS_DECISIONS = {"merges"}
+"""Queries of what corpus resolution merged: the examples may merge nothing; tests/test_review.py
+runs them on a graph with a decision."""
 
 # The formulations before the issue 14 rewrites (slow on large graphs, same answers)
 OLD_ENTITIES_ACROSS_DOCUMENTS = """
@@ -41,7 +44,7 @@ def test_kg_result_path_gives_what_oxrdflib_gives(examples_kg, path):
     assert [str(v) for v in ours.vars] == [str(v) for v in theirs.vars]
     rows = _rows(ours)
     assert rows == _rows(theirs)
-    assert rows, f"{path.stem} finds nothing in the examples"
+    assert rows or path.stem in NEEDS_DECISIONS, f"{path.stem} finds nothing in the examples"
 
 
 def _titles_sorted(rows: list[tuple]) -> set[tuple]:
