@@ -212,7 +212,7 @@ def decide(
 
 def _resolution_files(
     graph_dir: Path, decisions: str | Path | None, authority: str | Path | None
-) -> tuple[Path, Path]:
+) -> tuple[Path, Path | None]:
     """The decisions and authority files a command on ``graph_dir`` uses, checked first.
 
     Raises:
@@ -230,8 +230,9 @@ def _resolution_files(
     if authority and not authority_file.is_file():
         raise InputError(f"authority file {authority} does not exist; give a CSV or JSON file")
     read_decisions(decisions_file)
-    if authority_file.is_file():
-        read_authority(authority_file)
+    if not authority_file.is_file():
+        return decisions_file, None
+    read_authority(authority_file)
     return decisions_file, authority_file
 
 

@@ -76,6 +76,8 @@ class KnowledgeGraph:
         """Where decisions are read and recorded (None: kept in memory)."""
         self.authority_file = Path(authority) if authority else here and here / AUTHORITY_FILE
         """The authority table read at each reconcile (None: none)."""
+        if authority and not Path(authority).is_file():
+            raise InputError(f"authority file {authority} does not exist; give a CSV or JSON file")
         self._decisions: list[Decision] = []
         self.last_reconciled: Reconciled | None = None
         """What the last corpus resolution found and rewrote."""
