@@ -36,12 +36,14 @@ from dataclasses import dataclass
 from rdflib import OWL, Literal, URIRef
 from rdflib.term import Node
 
+from kg.model import RELATION_SIGNATURES
 from kg.rdf import _COUNTRY_KEY, Quad, document_iri, entity_iri
 from kg.resolve.corpus import CorpusResolution
 from kg.vocab import (
     ID,
     ITSRDF,
     KGO,
+    PREDICATE_PROPERTIES,
     PROV,
     RDF,
     RDFS,
@@ -81,6 +83,9 @@ def _key_triples(node: URIRef, key: str) -> list[Triple]:
 
 
 _DERIVED = (RDF.type, SKOS.inScheme, SKOS.notation)
+_RELATIONS = frozenset(PREDICATE_PROPERTIES.values())
+_PREDICATE_NAMES: dict[Node, str] = {v: k for k, v in PREDICATE_PROPERTIES.items()}
+_TYPE_NAMES: dict[Node, str] = {v: k for k, v in TYPE_CLASSES.items()}
 
 
 def canonical_triples(triples: Iterable[Triple], target: Mapping[str, Target]) -> list[Triple]:
@@ -120,7 +125,18 @@ def canonical_triples(triples: Iterable[Triple], target: Mapping[str, Target]) -
             out.add((iri_of.get(s, s), p, iri_of.get(o, o)))  # type: ignore[arg-type]
     for t in moved.values():
         out.update(_key_triples(t.iri, t.key))
+    # a relation the merged node can no longer hold (a loop, or a type its signature
+    # excludes) leaves the graph; its assertion stays (the document said it, and
+    # local_triples restores the relation from it)
+    type_of = {s: _TYPE_NAMES.get(o) for s, p, o in out if p == RDF.type}
+    out -= {t for t in out if t[1] in _RELATIONS and not _fits(t, type_of)}
     return sorted(out)
+
+
+def _fits(triple: Triple, type_of: Mapping[Node, str | None]) -> bool:
+    s, p, o = triple
+    subject_types, object_types = RELATION_SIGNATURES[_PREDICATE_NAMES[p]]
+    return s != o and type_of.get(s) in subject_types and type_of.get(o) in object_types
 
 
 def local_triples(triples: Iterable[Triple]) -> list[Triple]:
@@ -167,6 +183,13 @@ def local_triples(triples: Iterable[Triple]) -> list[Triple]:
                 out.add((s, p, entity_iri(mention_key[s])))
         else:
             out.add((s, p, primary.get(o, o)))  # type: ignore[arg-type]
+    statements: dict[Node, dict[Node, Node]] = defaultdict(dict)
+    for s, p, o in out:
+        if p in (RDF.subject, RDF.predicate, RDF.object):
+            statements[s][p] = o
+    for parts in statements.values():  # the relation triples canonical_triples dropped
+        if len(parts) == 3 and parts[RDF.predicate] in _RELATIONS:
+            out.add((parts[RDF.subject], parts[RDF.predicate], parts[RDF.object]))
     return sorted(out)
 
 
@@ -195,7 +218,7 @@ def resolution_quads(
         node = URIRef(ID[f"merge/{hashlib.sha1(m.key.encode('utf-8')).hexdigest()[:16]}"])
         quads += [
             (node, RDF.type, KGO.Merge, g),
-            (node, KGO.key, Literal(m.key), g),
+            (node, KGO.mergedKey, Literal(m.key), g),
             (node, KGO.mergedInto, entity_iri(m.into), g),
             (node, KGO.rule, Literal(m.rule), g),
         ]

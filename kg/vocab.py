@@ -78,6 +78,7 @@ class KGO(DefinedNamespace):
     localLabel: URIRef
     locatedIn: URIRef
     mergedInto: URIRef
+    mergedKey: URIRef
     page: URIRef
     pageLabel: URIRef
     pipeline: URIRef

@@ -14,7 +14,7 @@ from kg.errors import InputError
 from kg.rdf import entity_iri
 from kg.rdf_resolution import Target, canonical_triples, local_triples
 from kg.store.records import extraction_states, stored_states
-from kg.vocab import ITSRDF, KGO, ORG, RDF, RDFS, SKOS
+from kg.vocab import FOAF, ITSRDF, KGO, ORG, RDF, RDFS, SKOS
 
 HARBOR = (
     "The Northern Harbor Authority approved a new port plan on Monday. Director Maria "
@@ -80,6 +80,7 @@ def test_local_form_comes_back_when_two_keys_of_one_document_share_a_node():
         (a, KGO.key, Literal("Organization/a")),
         (b, RDF.type, ORG.Organization),
         (b, KGO.key, Literal("Organization/b")),
+        (person, RDF.type, FOAF.Person),
         (person, ORG.memberOf, b),
     ]
     for node, name in [(a, "A"), (b, "B")]:
@@ -92,6 +93,30 @@ def test_local_form_comes_back_when_two_keys_of_one_document_share_a_node():
     assert (person, ORG.memberOf, a) in moved
     back = set(local_triples(moved))
     assert {t for t in local if t[1] in (ITSRDF.taIdentRef, KGO.key)} <= back
+
+
+def test_a_relation_the_merged_type_cannot_hold_leaves_but_its_assertion_stays():
+    plan, body = entity_iri("Policy/harbor authority"), entity_iri("Organization/city")
+    claim = entity_iri("doc/d#rel-1")
+    local = [
+        (plan, RDF.type, KGO.Policy),
+        (plan, KGO.key, Literal("Policy/harbor authority")),
+        (body, RDF.type, ORG.Organization),
+        (body, KGO.key, Literal("Organization/city")),
+        (plan, KGO.issuedBy, body),
+        (claim, RDF.subject, plan),
+        (claim, RDF.predicate, KGO.issuedBy),
+        (claim, RDF.object, body),
+    ]
+    for node, name in [(plan, "Harbor Authority"), (body, "City")]:
+        local += [(node, SKOS.prefLabel, Literal(name)), (node, RDFS.label, Literal(name))]
+    target = {"Policy/harbor authority": Target("Organization/harbor authority", "HA")}
+    moved = canonical_triples(local, target)
+    node = entity_iri("Organization/harbor authority")
+    assert (node, RDF.type, ORG.Organization) in moved
+    assert not any(p == KGO.issuedBy for _, p, _ in moved)  # an Organization issues no policy
+    assert (claim, RDF.subject, node) in moved
+    assert sorted(local_triples(moved)) == sorted(local)
 
 
 # -- reconcile after build, add and remove -----------------------------------
@@ -155,6 +180,7 @@ def test_decide_by_label_merges_at_once_and_review_shows_the_evidence():
     assert "Northern Harbor Authority" in item.sentence_a + item.sentence_b
     frame = graph.review_df()
     assert list(frame["merged"]) == [True]
+    assert graph.validate().conforms  # kgo:Merge shapes, two keys on the merged node
     graph.decide("reject", NHA, FULL)
     assert len(graph.query(MERGES)) == 0
     assert not graph.review()[0].merged
@@ -305,3 +331,16 @@ def test_kg_review_errors_are_one_line_and_exit_2(corpus, tmp_path):
     assert out.returncode == 2 and "no entity" in out.stderr and out.stderr.count("\n") == 1
     out = run_kg("add", str(corpus["budget"]), "-g", str(graph), "--authority", str(bad))
     assert out.returncode == 2 and "authority" in out.stderr
+
+
+def test_shapes_catch_a_merge_that_names_no_node():
+    from rdflib import Graph, URIRef
+
+    from kg.validate import validate_graph
+
+    data = Graph()
+    merge = URIRef("https://w3id.org/policy-kg/id/merge/x")
+    data.add((merge, RDF.type, KGO.Merge))
+    data.add((merge, KGO.mergedKey, Literal("Organization/x")))
+    report = validate_graph(data)
+    assert not report.conforms and report.violations == 3  # no node, no rule, no document

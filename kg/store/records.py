@@ -82,7 +82,9 @@ SELECT ?g ?n ?r WHERE {{ GRAPH ?g {{ ?n schema:jobTitle ?r ; kgo:key ?k }} {_IN_
 """
 _MEMBERS = f"""
 SELECT ?g ?s ?o WHERE {{
-  GRAPH ?g {{ ?s org:memberOf ?o ; kgo:key ?sk . ?o kgo:key ?ok }} {_IN_DOCUMENTS}
+  GRAPH ?g {{ ?a rdf:predicate org:memberOf ; rdf:subject ?s ; rdf:object ?o .
+             ?s kgo:key ?sk . ?o kgo:key ?ok }}
+  {_IN_DOCUMENTS}
 }}"""
 
 
