@@ -136,8 +136,8 @@ def _targets(
 
 def _as_now(state: EntityState, target: Target | None) -> bool:
     """Whether the node of ``state`` already is where ``target`` puts it (None: its own)."""
-    if target is None:
-        return not state.merged and state.node == str(entity_iri(state.local.key))
+    if target is None:  # a node never moved keeps its key's IRI (kg.rdf_resolution)
+        return not state.merged
     return (
         state.merged
         and state.node == str(target.iri)

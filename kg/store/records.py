@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import Dataset
@@ -29,7 +29,8 @@ from kg.model import Extraction
 from kg.query import run_query
 from kg.rdf import DOC_PREFIX, document_id, entity_iri
 from kg.resolve.corpus import LocalEntity, local_entities
-from kg.vocab import TYPE_CLASSES
+from kg.store.dataset import oxigraph_store
+from kg.vocab import PREFIXES, TYPE_CLASSES
 
 __all__ = ["EntityState", "extraction_states", "stored_states"]
 
@@ -65,27 +66,32 @@ def _order(state: EntityState) -> tuple[str, str]:
     return state.local.document, state.local.key
 
 
-_IN_DOCUMENTS = f'FILTER (STRSTARTS(STR(?g), "{DOC_PREFIX}"))'
-_NODES = f"""
-SELECT ?g ?n ?k ?t ?l ?ll WHERE {{
-  GRAPH ?g {{ ?n kgo:key ?k ; a ?t ; skos:prefLabel ?l . OPTIONAL {{ ?n kgo:localLabel ?ll }} }}
-  {_IN_DOCUMENTS}
-}}"""
-_MENTIONS = f"""
-SELECT ?g ?n ?m ?form ?rule ?mk WHERE {{
-  GRAPH ?g {{ ?m itsrdf:taIdentRef ?n ; nif:anchorOf ?form ; kgo:rule ?rule .
-             OPTIONAL {{ ?m kgo:key ?mk }} }}
-  {_IN_DOCUMENTS}
-}}"""
-_ROLES = f"""
-SELECT ?g ?n ?r WHERE {{ GRAPH ?g {{ ?n schema:jobTitle ?r ; kgo:key ?k }} {_IN_DOCUMENTS} }}
-"""
-_MEMBERS = f"""
-SELECT ?g ?s ?o WHERE {{
-  GRAPH ?g {{ ?a rdf:predicate org:memberOf ; rdf:subject ?s ; rdf:object ?o .
-             ?s kgo:key ?sk . ?o kgo:key ?ok }}
-  {_IN_DOCUMENTS}
-}}"""
+def _pattern(select: str, where: str, values: str = "") -> str:
+    """A query over one pattern in every named graph (joins are done in Python: Oxigraph
+    joins inside ``GRAPH ?g`` slowly, single patterns fast)."""
+    return f"SELECT ?g {select} WHERE {{ {values} GRAPH ?g {{ {where} }} }}"
+
+
+_CLASSES = "VALUES ?t { " + " ".join(f"<{c}>" for c in TYPE_CLASSES.values()) + " }"
+_KEYS = _pattern("?n ?k", "?n kgo:key ?k")
+_TYPES = _pattern("?n ?t", "?n a ?t", _CLASSES)
+_LABELS = _pattern("?n ?l", "?n skos:prefLabel ?l")
+_LOCAL_LABELS = _pattern("?n ?l", "?n kgo:localLabel ?l")
+_MENTIONS = _pattern("?m ?n ?f ?r", "?m itsrdf:taIdentRef ?n ; nif:anchorOf ?f ; kgo:rule ?r")
+_ROLES = _pattern("?n ?r", "?n schema:jobTitle ?r")
+_MEMBERS = _pattern("?s ?o", "?a rdf:predicate org:memberOf ; rdf:subject ?s ; rdf:object ?o")
+
+
+def _select(ds: Dataset, query: str) -> Iterator[list[str]]:
+    """The rows of a SELECT as strings: straight from pyoxigraph when the store is Oxigraph
+    (rdflib's result rows cost more than the query itself on large graphs)."""
+    inner = oxigraph_store(ds)
+    if inner is None:
+        for row in run_query(ds, query):
+            yield [str(v) for v in row]  # type: ignore[union-attr]
+        return
+    for solution in inner.query(query, prefixes=PREFIXES):  # type: ignore[union-attr]
+        yield [term.value for term in solution]  # type: ignore[union-attr]
 
 
 def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[EntityState]:
@@ -97,21 +103,35 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
     """
     wanted = None if documents is None else set(documents)
 
-    def rows(query: str) -> Iterable[tuple[str, ...]]:
-        for row in run_query(ds, query):
-            values = tuple("" if v is None else str(v) for v in row)  # type: ignore[union-attr]
-            doc = document_id(values[0])
+    def rows(query: str) -> Iterator[tuple[str, ...]]:
+        for graph, *values in _select(ds, query):
+            if not graph.startswith(DOC_PREFIX):
+                continue
+            doc = document_id(graph)
             if wanted is None or doc in wanted:
-                yield (doc, *values[1:])
+                yield (doc, *values)
 
+    def pairs(query: str) -> dict[tuple[str, str], set[str]]:
+        out: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for doc, node, value in rows(query):
+            out[(doc, node)].add(value)
+        return out
+
+    refs: dict[tuple[str, str], str] = {}  # a mention names one node
+    anchors: dict[tuple[str, str], set[str]] = defaultdict(set)
+    rules: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for doc, mention, node, form, rule in rows(_MENTIONS):
+        refs[(doc, mention)] = node
+        anchors[(doc, mention)].add(form)
+        rules[(doc, mention)].add(rule)
     keys: dict[tuple[str, str], set[str]] = defaultdict(set)
-    node_info: dict[tuple[str, str], tuple[str, str]] = {}
-    local_labels: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, node, key, cls, label, local_label in rows(_NODES):
-        keys[(doc, node)].add(key)
-        node_info[(doc, node)] = min(node_info.get((doc, node), (cls, label)), (cls, label))
-        if local_label:
-            local_labels[(doc, node)].add(local_label)
+    mention_keys: dict[tuple[str, str], str] = {}
+    for doc, node, key in rows(_KEYS):
+        if (doc, node) in refs:
+            mention_keys[(doc, node)] = key
+        else:
+            keys[(doc, node)].add(key)
+    types, labels, local_labels = pairs(_TYPES), pairs(_LABELS), pairs(_LOCAL_LABELS)
 
     def owner(doc: str, node: str) -> str | None:
         ks = keys.get((doc, node))
@@ -119,18 +139,18 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
 
     forms: dict[tuple[str, str], set[str]] = defaultdict(set)
     mentions: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, node, mention, form, rule, own_key in rows(_MENTIONS):
-        mention_key = own_key or owner(doc, node)
+    for (doc, mention), node in refs.items():
+        mention_key = mention_keys.get((doc, mention)) or owner(doc, node)
         if mention_key is None:
             continue
         mentions[(doc, mention_key)].add(mention)
-        if not rule.endswith(".anaphor"):
-            forms[(doc, mention_key)].add(form)
+        if not any(r.endswith(".anaphor") for r in rules.get((doc, mention), ())):
+            forms[(doc, mention_key)].update(anchors.get((doc, mention), ()))
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for doc, node, role in rows(_ROLES):
+    for (doc, node), titles in pairs(_ROLES).items():
         holder = owner(doc, node)
         if holder is not None:
-            roles[(doc, holder)].add(role)
+            roles[(doc, holder)].update(titles)
     member_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, subject, obj in rows(_MEMBERS):
         member, body = owner(doc, subject), owner(doc, obj)
@@ -139,10 +159,10 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
 
     out = []
     for (doc, node), node_keys in keys.items():
-        cls, label = node_info[(doc, node)]
-        ordered = sorted(node_keys)
+        cls = min(types.get((doc, node), {""}))
+        label = min(labels.get((doc, node), {""}))
         names = sorted(local_labels.get((doc, node), ())) or [label]
-        for i, key in enumerate(ordered):
+        for i, key in enumerate(sorted(node_keys)):
             name = names[min(i, len(names) - 1)]
             at = (doc, key)
             local = LocalEntity(
@@ -153,5 +173,6 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
                 tuple(sorted(member_of.get(at, ()))),
                 len(mentions.get(at, ())),
             )
-            out.append(EntityState(local, name, node, cls, label, (doc, node) in local_labels))
+            merged = (doc, node) in local_labels
+            out.append(EntityState(local, name, node, cls, label, merged))
     return sorted(out, key=_order)
