@@ -161,7 +161,8 @@ class KnowledgeGraph:
         from kg.extraction import Extractor
 
         self._check_writable()
-        self._decisions_now()  # a bad decisions file fails before any work
+        self._decisions_now()  # a bad decisions or authority file fails before any work
+        self._authority_now()
         started = time.perf_counter()
         before = set(self.document_ids())
         states: dict[str, list[EntityState]] = {}
@@ -201,6 +202,8 @@ class KnowledgeGraph:
             InputError: one of the ids is not in the graph (nothing is removed).
         """
         self._check_writable()
+        self._decisions_now()  # a bad decisions file fails before anything is removed
+        self._authority_now()
         started = time.perf_counter()
         _store.require_documents(self.dataset, doc_ids)
         _store.remove_documents(self.dataset, list(doc_ids))

@@ -272,6 +272,15 @@ def test_a_bad_decisions_line_names_its_line(tmp_path):
         read_decisions(path)
 
 
+def test_a_bad_decisions_file_stops_a_remove_before_it_removes(tmp_path):
+    decisions = tmp_path / "decisions.tsv"
+    graph = kg.build([MEETING], decisions=decisions)
+    decisions.write_text("accept only-one-key\n", encoding="utf-8")
+    with pytest.raises(InputError, match="decisions.tsv:1"):
+        graph.remove_document("doc-1")
+    assert graph.document_ids() == ["doc-1"]
+
+
 def test_decisions_are_written_sorted_with_comments_kept(tmp_path):
     from kg.resolve.corpus import Decision
     from kg.resolve.decisions import read_decisions, record_decision
