@@ -108,7 +108,9 @@ def build(
         finally:
             discard(staging)
         _remember(graph_dir, decisions, authority)
-        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+        graph = KnowledgeGraph(
+            graph_dir, config=config, decisions=decisions, authority=authority, _lock=lock
+        )
     with _closed_on_error(graph):
         write_outputs(graph, summary)
     graph.last_summary = summary

@@ -272,9 +272,17 @@ class KnowledgeGraph:
             raise InputError(f"{a!r} and {b!r} are the same entity ({key_a}); name two entities")
         decision = Decision(verdict, key_a, key_b, note)  # type: ignore[arg-type]
         if self.decisions_file is not None:
-            from kg.resolve.decisions import record_decision
+            from kg.resolve.decisions import (
+                DECISIONS_FILE,
+                read_decisions,
+                record_decision,
+                write_decisions,
+            )
 
             record_decision(self.decisions_file, decision)
+            copy = self.path / DECISIONS_FILE if self.path else None
+            if copy is not None and copy.resolve() != self.decisions_file.resolve():
+                write_decisions(copy, read_decisions(self.decisions_file))  # remembered
         else:
             pair = {key_a, key_b}
             self._decisions = [d for d in self._decisions if {d.a, d.b} != pair] + [decision]

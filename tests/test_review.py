@@ -186,6 +186,17 @@ def test_decide_by_label_merges_at_once_and_review_shows_the_evidence():
     assert not graph.review()[0].merged
 
 
+def test_a_decision_goes_to_the_users_file_and_the_graph_directory_keeps_a_copy(corpus, tmp_path):
+    mine = tmp_path / "mine.tsv"
+    path = tmp_path / "g"
+    files = [corpus["harbor-plan"], corpus["nha-meeting"]]
+    graph = kg.build(files=files, path=path, decisions=mine)
+    graph.decide("accept", NHA, FULL)
+    graph.close()
+    assert mine.read_text(encoding="utf-8").count("accept\t") == 1
+    assert (path / "decisions.tsv").read_text(encoding="utf-8") == mine.read_text(encoding="utf-8")
+
+
 def test_a_label_that_names_two_entities_is_an_error_listing_them():
     graph = kg.build([HARBOR, "Lindqvist Shipping and Lindqvist Bank signed a deal in Oslo.\n"])
     keys = [s.local.key for s in stored_states(graph.dataset)]
