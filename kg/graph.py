@@ -238,8 +238,13 @@ class KnowledgeGraph:
         return review_items(self.dataset, resolution, decisions, states)
 
     def review_df(self) -> pd.DataFrame:
-        """:meth:`review` as a pandas ``DataFrame`` (needs pandas)."""
-        import pandas as pd
+        """:meth:`review` as a pandas ``DataFrame`` (needs pandas), one row per pair."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise KGError(
+                "review as a DataFrame needs pandas; install it with pip install 'kg[notebook]'"
+            ) from err
 
         from kg.review import ReviewItem
 

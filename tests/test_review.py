@@ -332,11 +332,28 @@ def test_a_decision_made_with_kg_review_survives_build_and_add(corpus, tmp_path)
     assert (graph / "decisions.tsv").read_text(encoding="utf-8") == decisions
     assert run_kg("add", str(tmp_path / "budget.txt"), "-g", str(graph)).returncode == 0
     assert len(merged()) == 1
-    listed = run_kg("review", "-g", str(graph), "--format", "csv")
-    assert listed.returncode == 0
-    assert listed.stdout.splitlines()[0].startswith("a,b,score,rule,merged,decision")
     table = run_kg("review", "-g", str(graph))
     assert "decision.accept" in table.stdout and "NHA officials" in table.stdout
+
+
+def test_review_prints_as_a_table_csv_and_json():
+    from kg.cli.output import review_text
+    from kg.review import ReviewItem
+
+    item = ReviewItem(
+        "Organization/a",
+        "Organization/b",
+        0.6,
+        "corpus.acronym.v1",
+        True,
+        sentence_a="A, the agency, met.",
+        sentence_b="B met.",
+    )
+    assert review_text([item], "csv").splitlines()[0].startswith("a,b,score,rule,merged,decision")
+    assert json.loads(review_text([item], "json"))[0]["score"] == 0.6
+    table = review_text([item], "table")
+    assert "0.60  yes" in table and "a: A, the agency, met." in table
+    assert review_text([], "table") == "No merge candidates or decisions.\n"
 
 
 def test_kg_review_errors_are_one_line_and_exit_2(corpus, tmp_path):
