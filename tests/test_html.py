@@ -253,17 +253,19 @@ def test_evidence_per_item_is_bounded_and_the_rest_counted():
     _entity(g, "location/kestrel", "Kestrel Port", "Location", evidence=many)
     node = _page_data(render_html(g))["nodes"][0]
     assert len(node["evidence"]) == 25 and node["more"] == 15
-    assert node["evidence"][0] == {**many[0], "document": "d0"}
+    data = _page_data(render_html(g))
+    assert node["evidence"][0] == {"d": 0, "g": 0, "b": 0, "n": 30, "start": 17, "end": 29}
+    assert data["documents"][0]["text"] == ["Sentence 0 names Kestrel Port."]
 
 
 def test_page_numbers_documents_for_the_filter_and_is_deterministic(policy_graph):
     page = render_html(policy_graph)
     assert page == render_html(policy_graph.copy())
     data = _page_data(page)
-    assert data["documents"] == [
-        {"name": "news-1", "count": 4},
-        {"name": "news-2", "count": 5},
-        {"name": "news-3", "count": 1},
+    assert [(d["name"], d["count"]) for d in data["documents"]] == [
+        ("news-1", 4),
+        ("news-2", 5),
+        ("news-3", 1),
     ]
     docs = [d["name"] for d in data["documents"]]
     duarte = next(n for n in data["nodes"] if n["label"] == "Ana Duarte")
@@ -273,6 +275,99 @@ def test_page_numbers_documents_for_the_filter_and_is_deterministic(policy_graph
     lone = nx.MultiDiGraph()
     _entity(lone, "person/lone", "Rui Lone", "Person")
     assert _page_data(render_html(lone))["options"]["hideIsolated"] is False
+
+
+def _offsets_graph() -> nx.MultiDiGraph:
+    """Two entities of one document whose evidence carries the sentences' offsets."""
+    text = "Ana Duarte leads the Harbour Ministry. It met on Monday. Rain fell. Ana Duarte spoke."
+    s1, s2, s4 = "Ana Duarte leads the Harbour Ministry.", "It met on Monday.", "Ana Duarte spoke."
+
+    def ev(sentence: str, mention: str) -> dict:
+        return {**_ev("doc", sentence, mention), "sentence_start": text.index(sentence)}
+
+    g = nx.MultiDiGraph()
+    _entity(g, "person/ana", "Ana Duarte", "Person", evidence=[ev(s1, "Ana Duarte"), ev(s4, "Ana")])
+    _entity(g, "org/hm", "Harbour Ministry", "Organization", evidence=[ev(s1, "Harbour Ministry")])
+    _entity(g, "org/it", "It", "Organization", evidence=[ev(s2, "It")])
+    _relation(g, "person/ana", "memberOf", "org/hm", s1, "doc")
+    g.edges[ID + "person/ana", ID + "org/hm", "memberOf"]["evidence"][0]["sentence_start"] = 0
+    return g
+
+
+def test_each_sentence_is_embedded_once_in_document_order_with_gaps():
+    data = _page_data(render_html(_offsets_graph()))
+    (doc,) = data["documents"]
+    # Three mentions and a relation cite the first sentence: it is in the page once. Text
+    # the graph does not hold ("Rain fell.") splits the document into two segments.
+    assert doc["text"] == [
+        "Ana Duarte leads the Harbour Ministry. It met on Monday.",
+        "Ana Duarte spoke.",
+    ]
+    ana = next(n for n in data["nodes"] if n["label"] == "Ana Duarte")
+    assert [(e["g"], e["b"], e["n"], e["start"]) for e in ana["evidence"]] == [
+        (0, 0, 38, 0),
+        (1, 0, 17, 0),
+    ]
+    it = next(n for n in data["nodes"] if n["label"] == "It")
+    assert [(e["g"], e["b"], e["n"]) for e in it["evidence"]] == [(0, 39, 17)]
+    assert [(e["d"], e["g"], e["b"], e["n"]) for e in data["edges"][0]["evidence"]] == [
+        (0, 0, 0, 38)
+    ]
+
+
+def test_overlapping_sentences_merge_and_sentences_without_offsets_stand_alone():
+    text = "The Harbour Ministry met. Ana Duarte spoke."
+    g = nx.MultiDiGraph()
+    both = {**_ev("doc", text, "Ana Duarte"), "sentence_start": 0}  # a two-sentence window
+    second = {**_ev("doc", text[26:], "Ana Duarte"), "sentence_start": 26}
+    loose = _ev("doc", "A sentence from nowhere names Ana Duarte.", "Ana Duarte")
+    _entity(g, "person/ana", "Ana Duarte", "Person", evidence=[both, second, loose])
+    data = _page_data(render_html(g))
+    assert data["documents"][0]["text"] == [text, "A sentence from nowhere names Ana Duarte."]
+    rows = [(e["g"], e["b"], e["n"]) for e in data["nodes"][0]["evidence"]]
+    assert rows == [(0, 0, len(text)), (0, 26, 17), (1, 0, 41)]
+
+
+def test_evidence_without_a_document_keeps_its_sentence_and_opens_no_document():
+    g = nx.MultiDiGraph()
+    loose = {"sentence": "Ana Duarte spoke.", "start": 0, "end": 10}
+    _entity(g, "person/ana", "Ana Duarte", "Person", evidence=[_ev("doc", "Ana spoke.", "Ana")])
+    g.nodes[ID + "person/ana"]["evidence"].append(loose)
+    data = _page_data(render_html(g))
+    assert [d["name"] for d in data["documents"]] == ["doc"]
+    assert data["nodes"][0]["evidence"][1] == loose
+
+
+def test_a_focus_view_shows_the_whole_graphs_sentences_of_its_documents(tmp_path):
+    write_html(_offsets_graph(), tmp_path / "v.html", focus="It", depth=0)
+    data = _page_data((tmp_path / "v.html").read_text(encoding="utf-8"))
+    assert [n["label"] for n in data["nodes"]] == ["It"]
+    assert data["documents"][0]["text"][0].startswith("Ana Duarte leads")
+    assert len(data["documents"][0]["text"]) == 2
+
+
+def test_the_networkx_graph_carries_sentence_offsets_and_identifiers_from_any_graph():
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL, SDO
+
+    import kg
+
+    text = "Premier Li Qiang chaired a meeting. The State Council met in Beijing on Monday."
+    graph = kg.build([text])
+    nx_graph = graph.to_networkx()
+    council = next(n for n, d in nx_graph.nodes(data=True) if d["label"] == "State Council")
+    ev = nx_graph.nodes[council]["evidence"][0]
+    assert text[ev["sentence_start"] :].startswith(ev["sentence"])
+    for *_, d in nx_graph.edges(data=True):
+        assert all(text[e["sentence_start"] :].startswith(e["sentence"]) for e in d["evidence"])
+    resolution = graph.dataset.graph(URIRef("https://w3id.org/policy-kg/id/graph/test-resolution"))
+    resolution.add((URIRef(council), OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q1")))
+    resolution.add((URIRef(council), SDO.sameAs, Literal("javascript:alert(1)")))
+    again = graph.to_networkx().nodes[council]
+    assert again["same_as"] == ["http://www.wikidata.org/entity/Q1", "javascript:alert(1)"]
+    china = kg.build(["China and Japan signed it."]).to_networkx()
+    codes = {d["label"]: d.get("notations") for _, d in china.nodes(data=True)}
+    assert codes.get("China") == ["CN"]
 
 
 # ---- exports ---------------------------------------------------------------------------------
@@ -492,6 +587,111 @@ def test_hostile_document_through_the_real_pipeline_opens_no_dialog(open_view):
     view.page.press("#kg-search", "Enter")
     assert SCRIPT in view.page.locator("#kg-panel .kg-evidence").inner_text()
     assert view.js("document.querySelectorAll('img').length") == 0
+
+
+def _open_first_evidence(view: View, name: str) -> dict:
+    """Open the entity named ``name`` and its first evidence link; the evidence row."""
+    view.page.fill("#kg-search", name)
+    view.page.press("#kg-search", "Enter")
+    view.page.locator("#kg-panel .kg-evidence .kg-doc").first.click()
+    return view.js(
+        "() => { const n = kgView.data.nodes[network.getSelectedNodes()[0]];"
+        " const ev = n.evidence[0]; const doc = kgView.data.documents[ev.d];"
+        " return {...ev, name: doc.name, sentence: doc.text[ev.g].substr(ev.b, ev.n)}; }"
+    )
+
+
+def _cited_is_in_view(view: View) -> bool:
+    return view.js(
+        "() => { const b = document.getElementById('kg-doc-body').getBoundingClientRect();"
+        " const c = document.querySelector('#kg-doc .kg-cited').getBoundingClientRect();"
+        " return c.top >= b.top && c.bottom <= b.bottom; }"
+    )
+
+
+@pytest.mark.browser
+def test_evidence_link_opens_its_sentence_in_the_document_with_the_mention_marked(open_view):
+    import kg
+
+    filler = " ".join(f"Officials from Beijing met on day {i}." for i in range(60))
+    text = f"{filler} Nothing was decided. The State Council issued the Harbour Plan in Beijing."
+    graph = kg.build([text]).to_networkx()
+    view = open_view(graph)
+    ev = _open_first_evidence(view, "State Council")
+    doc = view.page.locator("#kg-doc")
+    assert doc.is_visible()
+    assert doc.locator("h2").inner_text() == ev["name"]
+    cited = doc.locator(".kg-cited")
+    assert cited.count() == 1
+    assert cited.inner_text() == ev["sentence"] and "State Council" in ev["sentence"]
+    assert cited.locator("mark").inner_text() == ev["sentence"][ev["start"] : ev["end"]]
+    assert cited.locator("mark").inner_text() == "State Council"
+    # the stored sentences in order, the one left out of the graph marked as a gap
+    body = doc.locator("#kg-doc-body").inner_text()
+    assert body.index("day 0.") < body.index("day 59.") < body.index("State Council")
+    assert "Nothing was decided" not in body and "[\u2026]" in body
+    assert _cited_is_in_view(view)
+    view.page.keyboard.press("Escape")
+    assert doc.is_hidden()
+    assert view.js("document.activeElement.classList.contains('kg-doc')")  # back at the link
+    # a relation's evidence opens its sentence with both ends marked
+    view.page.locator("#kg-panel").get_by_role("button", name="issuedBy").first.click()
+    view.page.locator("#kg-panel .kg-evidence .kg-doc").first.click()
+    marks = doc.locator(".kg-cited mark").all_inner_texts()
+    assert "State Council" in marks and "Harbour Plan" in marks
+    assert _cited_is_in_view(view)
+
+
+@pytest.mark.browser
+def test_document_view_of_a_focus_view_and_with_hostile_text_shows_it_literally(open_view):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL
+
+    import kg
+
+    hostile = (
+        "The State Council met in Beijing <script>alert(1)</script> and said \"yes\" & 'no' "
+        "to javascript:alert(2) </script><img src=x onerror=alert(3)>."
+    )
+    kg_graph = kg.build([f"{hostile} Premier Li Qiang chaired the State Council."])
+    council = next(
+        n for n, d in kg_graph.to_networkx().nodes(data=True) if d["label"] == "State Council"
+    )
+    ids = kg_graph.dataset.graph(URIRef("https://w3id.org/policy-kg/id/graph/test-resolution"))
+    ids.add((URIRef(council), OWL.sameAs, URIRef("https://www.wikidata.org/wiki/Q1")))
+    ids.add((URIRef(council), OWL.sameAs, Literal("javascript:alert(4)")))
+    view = open_view(kg_graph.to_networkx(), focus="State Council", depth=0)
+    assert view.drawn_nodes() == 1
+    ev = _open_first_evidence(view, "State Council")
+    body = view.js("document.getElementById('kg-doc-body').textContent")
+    for piece in ("<script>alert(1)</script>", "\"yes\" & 'no'", "javascript:alert(2) </script>"):
+        assert piece in body
+    assert view.page.locator("#kg-doc .kg-cited mark").inner_text() == "State Council"
+    assert ev["sentence"] in body
+    tags = view.js("[...document.querySelectorAll('#kg-doc-body *')].map(e => e.tagName)")
+    assert set(tags) <= {"P", "SPAN", "MARK"}
+    links = view.js("[...document.querySelectorAll('#kg-panel a')].map(a => a.href)")
+    assert links == ["https://www.wikidata.org/wiki/Q1"]
+    assert "javascript:alert(4)" in view.page.locator("#kg-panel .kg-ids").inner_text()
+    view.page.wait_for_timeout(300)
+    assert view.js("document.querySelectorAll('img, iframe, object').length") == 0
+    assert view.js("document.scripts.length") == 3
+    assert view.dialogs == []
+
+
+@pytest.mark.browser
+def test_a_big_view_names_relations_on_screen_once_zoomed_in(open_view):
+    view = open_view(_star(2400))  # 1,199 relations: straight edges, names from the label layer
+    assert view.js("kgView.data.options.smooth") is False
+    assert view.js("network.fit({animation: false}); network.redraw(); kgView.edgeNames()") == []
+    hub = view.node_id("Office 0")
+    named = view.js(
+        "id => { network.moveTo({position: network.getPosition(id), scale: 3, animation: false});"
+        " network.redraw(); return kgView.edgeNames(); }",
+        hub,
+    )
+    assert 0 < len(named) < 1199
+    assert {view.js("id => kgView.data.edges[id].predicate", e) for e in named} == {"partOf"}
 
 
 @pytest.mark.browser

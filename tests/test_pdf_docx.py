@@ -415,7 +415,8 @@ def test_api_build_gives_pages_in_sparql_and_in_the_html_evidence(tmp_path: Path
         ).group(1)
     )
     premier = next(n for n in data["nodes"] if n["label"] == "Li Keqiang")
-    where = {(e["document"], e["page"], e["page_label"]) for e in premier["evidence"]}
+    docs = [d["name"] for d in data["documents"]]  # evidence rows name documents by index
+    where = {(docs[e["d"]], e["page"], e["page_label"]) for e in premier["evidence"]}
     assert where == {("plan", 3, "14")}  # the third page, printed 14
     assert all(isinstance(ev["page"], int) for e in data["edges"] for ev in e["evidence"])
     commerce = next(n["id"] for n in data["nodes"] if "Commerce" in n["label"])

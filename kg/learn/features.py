@@ -68,7 +68,11 @@ class DocumentView:
     rank: dict[str, int] = field(init=False)
     type_count: dict[str, int] = field(init=False)
     rules: dict[tuple[str, str, str], str] = field(init=False)
+    linked: set[tuple[str, str]] = field(init=False)
+    """``(subject, object)`` of every rule relation, whatever its predicate."""
     lead_end: int = field(init=False)
+    _sides: dict[str, list[str]] = field(init=False, default_factory=dict, repr=False)
+    _contents: dict[str, set[str]] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         x = self.extraction
@@ -84,6 +88,7 @@ class DocumentView:
             for i, e in enumerate(same):
                 self.rank[e.id] = i
         self.rules = {(r.subject, r.predicate, r.object): r.rule for r in x.relations}
+        self.linked = {(r.subject, r.object) for r in x.relations}
 
     @property
     def text(self) -> str:
@@ -91,6 +96,28 @@ class DocumentView:
 
     def sentence_index(self, mention: Mention) -> int:
         return bisect_right(self.sentence_starts, mention.sentence_start) - 1
+
+    def side_features(self, e: Entity) -> list[str]:
+        """What a pair's features say of one end, whichever pair it is in (computed once)."""
+        cached = self._sides.get(e.id)
+        if cached is None:
+            cached = []
+            if any(m.start < self.lead_end or self.sentence_index(m) <= 1 for m in e.mentions):
+                cached.append("in_lead")
+            cached.append(f"rank={_bucket(self.rank.get(e.id, 0), (0, 1, 2))}")
+            cached.append(f"count={_bucket(self.type_count.get(e.type, 0), (1, 2, 3, 5, 8))}")
+            cached.append(f"mentions={_bucket(len(e.mentions), (1, 2, 4))}")
+            if self.type_count.get(e.type, 0) == 1:
+                cached.append("only")
+            self._sides[e.id] = cached
+        return cached
+
+    def content(self, e: Entity) -> set[str]:
+        """The content words of an entity's names (computed once)."""
+        cached = self._contents.get(e.id)
+        if cached is None:
+            cached = self._contents[e.id] = _content(" ".join([e.name, *e.aliases]))
+        return cached
 
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
@@ -210,7 +237,7 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
     if rule:
         f["rule"] = 1.0
         f[f"rule={rule}"] = 1.0
-    if any(k[0] == obj and k[2] == subject for k in view.rules):
+    if (obj, subject) in view.linked:
         f["rule_reversed"] = 1.0
     best: tuple[int, int, Mention, Mention] | None = None
     same = 0
@@ -257,15 +284,9 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
         )
         f[f"ranks={ranks}|{_bucket(dist, (0, 1, 3))}"] = 1.0
     for who, e in (("s", s), ("o", o)):
-        if any(m.start < view.lead_end or view.sentence_index(m) <= 1 for m in e.mentions):
-            f[f"{who}_in_lead"] = 1.0
-        rank = view.rank.get(e.id, 0)
-        f[f"{who}_rank={_bucket(rank, (0, 1, 2))}"] = 1.0
-        f[f"{who}_count={_bucket(view.type_count.get(e.type, 0), (1, 2, 3, 5, 8))}"] = 1.0
-        f[f"{who}_mentions={_bucket(len(e.mentions), (1, 2, 4))}"] = 1.0
-        if view.type_count.get(e.type, 0) == 1:
-            f[f"{who}_only"] = 1.0
-    sc, oc = _content(" ".join([s.name, *s.aliases])), _content(" ".join([o.name, *o.aliases]))
+        for name in view.side_features(e):
+            f[f"{who}_{name}"] = 1.0
+    sc, oc = view.content(s), view.content(o)
     if sc & oc:
         f["name_overlap"] = 1.0
     if o.type == "Location" and any(

