@@ -40,6 +40,8 @@ class ReviewItem:
     """``accept`` / ``reject`` when a person decided this pair, else empty."""
     evidence: str = ""
     """Why the pair was proposed (the rule's own evidence lines, joined)."""
+    note: str = ""
+    """The note of the person's decision on this pair."""
     sentence_a: str = ""
     """A sentence with a mention of ``a``."""
     sentence_b: str = ""
@@ -88,17 +90,18 @@ def review_items(
         pair = frozenset((c.a, c.b))
         seen.add(pair)
         d = decided.get(pair)
+        verdict, note = (d.verdict, d.note) if d else ("", "")
         rows.append(
-            ReviewItem(
-                c.a, c.b, c.score, c.rule, c.merged, d.verdict if d else "", "; ".join(c.evidence)
-            )
+            ReviewItem(c.a, c.b, c.score, c.rule, c.merged, verdict, "; ".join(c.evidence), note)
         )
     for pair, d in decided.items():
         if pair in seen or d.a not in keys or d.b not in keys:
             continue
         merged = resolution.canonical_key(d.a) == resolution.canonical_key(d.b)
         score = 1.0 if d.verdict == "accept" else 0.0
-        rows.append(ReviewItem(d.a, d.b, score, f"decision.{d.verdict}", merged, d.verdict, d.note))
+        rows.append(
+            ReviewItem(d.a, d.b, score, f"decision.{d.verdict}", merged, d.verdict, "", d.note)
+        )
     text = _sentences(ds, {k for r in rows for k in (r.a, r.b)})
     rows = [
         ReviewItem(

@@ -125,7 +125,7 @@ def review_text(items, fmt: str) -> str:  # type: ignore[no-untyped-def]
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        fields = ["a", "b", "score", "rule", "merged", "decision", "evidence"]
+        fields = ["a", "b", "score", "rule", "merged", "decision", "note", "evidence"]
         writer = csv.DictWriter(out, [*fields, "sentence_a", "sentence_b"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -144,6 +144,8 @@ def review_text(items, fmt: str) -> str:  # type: ignore[no-untyped-def]
                 lines.append(f"{'':>7}{side}: {_clip(r[f'sentence_{side}'])}")
         if r["evidence"]:
             lines.append(f"{'':>7}why: {_clip(r['evidence'])}")
+        if r["note"]:
+            lines.append(f"{'':>7}note: {_clip(r['note'])}")
     return "\n".join(lines) + "\n"
 
 

@@ -172,6 +172,7 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
                 tuple(sorted(roles.get(at, ()))),
                 tuple(sorted(member_of.get(at, ()))),
                 len(mentions.get(at, ())),
+                name,
             )
             merged = (doc, node) in local_labels
             out.append(EntityState(local, name, node, cls, label, merged))
