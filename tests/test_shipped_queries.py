@@ -85,6 +85,7 @@ def memory_kg(examples_kg):
     """The examples graph copied into the rdflib Memory backend."""
     import kg
     from kg.rdf import DOC_PREFIX
+    from kg.vocab import RESOLUTION_GRAPH
 
     def plain(term):  # as kg writes them: xsd:string literals without a datatype
         if isinstance(term, Literal) and term.datatype == XSD.string:
@@ -96,6 +97,7 @@ def memory_kg(examples_kg):
         (s, p, plain(o), graph.dataset.graph(getattr(g, "identifier", g)))
         for s, p, o, g in examples_kg.dataset.quads((None, None, None, None))
         if str(getattr(g, "identifier", g)).startswith(DOC_PREFIX)
+        or str(getattr(g, "identifier", g)) == str(RESOLUTION_GRAPH)
     ]
     graph.dataset.addN(quads)
     return graph
