@@ -30,6 +30,7 @@ from kg.fileio import atomic_path, exit_point
 from kg.graph import KnowledgeGraph
 from kg.model import Document, Extraction
 from kg.outputs import STALE_NOTICE, refresh_stale_outputs, write_outputs
+from kg.rdf import Quad, document_iri, extraction_quads
 from kg.store import (
     BuildSummary,
     Progress,
@@ -44,6 +45,8 @@ from kg.store import (
 )
 
 if TYPE_CHECKING:
+    from rdflib import URIRef
+
     from kg.read import ReadNote
 
 
@@ -373,6 +376,32 @@ def _fill(
     )
 
 
+def _push_resolution(
+    extractions: Sequence[Extraction], send: Callable[[URIRef, list[Quad]], None]
+) -> None:
+    """Corpus resolution for a push: the documents whose nodes move are sent again,
+    on canonical IRIs, and the resolution graph once (as a local build writes them)."""
+    from kg.rdf_resolution import canonical_triples, resolution_quads
+    from kg.resolve.corpus import resolve_corpus
+    from kg.store.reconcile import document_targets
+    from kg.store.records import extraction_states
+    from kg.vocab import RESOLUTION_GRAPH
+
+    latest = {x.document.id: x for x in extractions}  # a later copy of an id replaces it
+    states = extraction_states(*latest.values())
+    resolution = resolve_corpus([s.local for s in states])
+    for doc, targets in document_targets(states, resolution).items():
+        graph = document_iri(doc)
+        local = [(s, p, o) for s, p, o, _ in extraction_quads(latest[doc])]
+        send(graph, [(s, p, o, graph) for s, p, o in canonical_triples(local, targets)])
+    forms: dict[str, set[str]] = {}
+    for state in states:
+        forms.setdefault(state.local.key, set()).update(state.local.forms)
+    quads = resolution_quads(resolution, forms)
+    if quads:
+        send(RESOLUTION_GRAPH, quads)
+
+
 def extract(
     texts: Iterable[str | Document],
     *,
@@ -419,7 +448,6 @@ def push(
     import pyoxigraph as ox
 
     from kg.extraction import Extractor
-    from kg.rdf import document_iri, extraction_quads
     from kg.read import iter_documents
     from kg.remote import replace_graph
 
@@ -431,13 +459,18 @@ def push(
         if on_note:
             on_note(n)
 
+    def send(graph: URIRef, quads: list[Quad]) -> None:
+        triples = [to_ox_quad(q).triple for q in quads]
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        replace_graph(endpoint, str(graph), data, graph_store=graph_store)
+
     n_docs = n_words = n_triples = 0
+    written: list[Extraction] = []
     with Extractor.from_config(config) as extractor:
         for x in extractor(iter_documents(inputs, on_note=note), on_note=note):
-            quads = [to_ox_quad(q) for q in extraction_quads(x)]
-            data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-            iri = str(document_iri(x.document.id))
-            replace_graph(endpoint, iri, data, graph_store=graph_store)
+            quads = extraction_quads(x)
+            send(document_iri(x.document.id), quads)
+            written.append(x)
             n_docs += 1
             n_words += len(x.document.text.split())
             n_triples += len(quads)
@@ -445,6 +478,7 @@ def push(
                 progress(n_docs, n_words)
     if n_docs == 0:
         raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
+    _push_resolution(written, send)
     return BuildSummary(
         documents=n_docs,
         words=n_words,

@@ -26,7 +26,7 @@ from kg.store.dataset import oxigraph_store, replace_graphs, to_ox_quad
 from kg.store.records import EntityState
 from kg.vocab import RESOLUTION_GRAPH, TYPE_CLASSES
 
-__all__ = ["Reconciled", "canonical_names", "match_entity", "reconcile"]
+__all__ = ["Reconciled", "canonical_names", "document_targets", "match_entity", "reconcile"]
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,9 @@ def reconcile(
         if d.a not in keys or d.b not in keys
     ]
     names = canonical_names(states, resolution)
-    by_doc: dict[str, list[EntityState]] = defaultdict(list)
-    for s in states:
-        by_doc[s.local.document].append(s)
     graphs: list[URIRef] = []
     quads = []
-    for doc, entities in sorted(by_doc.items()):
+    for doc, entities in sorted(_by_document(states).items()):
         targets = _targets(entities, resolution, names)
         if all(_as_now(s, targets.get(s.local.key)) for s in entities):
             continue
@@ -115,6 +112,29 @@ def reconcile(
         tuple(states),
         bool(graphs),
     )
+
+
+def _by_document(states: Sequence[EntityState]) -> dict[str, list[EntityState]]:
+    by_doc: dict[str, list[EntityState]] = defaultdict(list)
+    for s in states:
+        by_doc[s.local.document].append(s)
+    return by_doc
+
+
+def document_targets(
+    states: Sequence[EntityState], resolution: CorpusResolution
+) -> dict[str, dict[str, Target]]:
+    """Document → the keys whose nodes move there, and where (documents that move nothing left out).
+
+    What :func:`reconcile` applies to a store, for writers that have only the extractions.
+    """
+    names = canonical_names(states, resolution)
+    out = {}
+    for doc, entities in sorted(_by_document(states).items()):
+        targets = _targets(entities, resolution, names)
+        if targets:
+            out[doc] = targets
+    return out
 
 
 def _targets(
