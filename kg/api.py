@@ -30,6 +30,7 @@ from kg.fileio import atomic_path, exit_point
 from kg.graph import KnowledgeGraph
 from kg.model import Document, Extraction
 from kg.outputs import STALE_NOTICE, refresh_stale_outputs, write_outputs
+from kg.rdf import Quad, document_iri, extraction_quads
 from kg.store import (
     BuildSummary,
     Progress,
@@ -44,6 +45,8 @@ from kg.store import (
 )
 
 if TYPE_CHECKING:
+    from rdflib import URIRef
+
     from kg.read import ReadNote
 
 
@@ -59,6 +62,8 @@ def build(
     dask: str | None = None,
     progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
+    decisions: str | Path | None = None,
+    authority: str | Path | None = None,
 ) -> KnowledgeGraph:
     """Build a knowledge graph from texts and/or files in one call.
 
@@ -72,31 +77,43 @@ def build(
     ``progress`` is a callback ``(documents, words)``, or ``True`` for a progress bar
     (``tqdm.auto``: a widget in Jupyter, text on a terminal).
 
+    Corpus resolution replays the decisions file (``decisions``, else the graph
+    directory's ``decisions.tsv``) and links nodes to the authority table
+    (``authority``, else the directory's ``authority.csv``); a file given is
+    copied into the graph directory, so later ``add`` and ``review`` use it too.
+
     >>> g = build([])   # doctest: +SKIP
     """
     config = make_config(config, model=model, workers=workers, patterns=patterns, dask=dask)
     if texts is not None:
         texts = _texts_checked(texts)
     if path is None:
-        graph = KnowledgeGraph(config=config)
+        graph = KnowledgeGraph(config=config, decisions=decisions, authority=authority)
         _fill(graph, texts, files, progress, on_note)
         return graph
     graph_dir = Path(path)
+    tables = _resolution_files(graph_dir, decisions, authority)
     with _locked(graph_dir) as lock:
         staging = new_staging_dir(graph_dir)
         try:
             # build in a fresh store beside the live one, then swap it in: no
             # writer has the live one open (the lock), so nothing writes into
             # the swapped folders by their old names
-            fresh = KnowledgeGraph(staging, config=config, create=True)
+            fresh = KnowledgeGraph(
+                staging, config=config, create=True, decisions=tables[0], authority=tables[1]
+            )
             with _closed_on_error(fresh):
                 summary = _fill(fresh, texts, files, progress, on_note)
+                summary = _with_notes(summary, fresh)
             fresh.close()
             swap_in(graph_dir, staging)
             exit_point("swapped")
         finally:
             discard(staging)
-        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+        _remember(graph_dir, decisions, authority)
+        graph = KnowledgeGraph(
+            graph_dir, config=config, decisions=decisions, authority=authority, _lock=lock
+        )
     with _closed_on_error(graph):
         write_outputs(graph, summary)
     graph.last_summary = summary
@@ -137,16 +154,22 @@ def add(
     config: Config | None = None,
     progress: Progress | bool | None = None,
     on_note: Callable[[ReadNote], None] | None = None,
+    decisions: str | Path | None = None,
+    authority: str | Path | None = None,
 ) -> KnowledgeGraph:
     """Add files to the graph directory ``path`` (same id → replaced) and refresh its files.
 
     Each batch of documents is one store transaction: a killed run leaves whole
-    documents only.
+    documents only. ``decisions`` and ``authority`` are as for :func:`build`.
     """
-    graph, notices = _open_writer(Path(path), config)
+    graph_dir = Path(path)
+    graph, notices = _open_writer(
+        graph_dir, config, *_resolution_files(graph_dir, decisions, authority)
+    )
     with _closed_on_error(graph):
         summary = graph.add_files(inputs, progress=progress, on_note=on_note)
-        summary = replace(summary, notices=notices)
+        summary = _with_notes(replace(summary, notices=notices + summary.notices), graph)
+        _remember(graph_dir, decisions, authority)
         write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
@@ -157,19 +180,113 @@ def remove(doc_ids: Sequence[str], path: str | Path) -> KnowledgeGraph:
     graph, notices = _open_writer(Path(path), None)
     with _closed_on_error(graph):
         summary = replace(graph.remove_document(*doc_ids), notices=notices)
+        summary = _with_notes(summary, graph)
         write_outputs(graph, summary)
     graph.last_summary = summary
     return graph
 
 
-def _open_writer(graph_dir: Path, config: Config | None) -> tuple[KnowledgeGraph, tuple[str, ...]]:
+def decide(
+    verdict: str,
+    a: str,
+    b: str,
+    path: str | Path,
+    *,
+    note: str = "",
+    decisions: str | Path | None = None,
+) -> KnowledgeGraph:
+    """Record a merge decision for the graph directory ``path`` and reconcile it at once.
+
+    ``a`` and ``b`` are keys, entity IRIs or unambiguous labels; the decision goes
+    to ``decisions`` (else the directory's ``decisions.tsv``), which later builds
+    and adds replay.
+
+    Raises:
+        InputError: a name matches no entity or several.
+    """
+    graph_dir = Path(path)
+    graph, notices = _open_writer(graph_dir, None, *_resolution_files(graph_dir, decisions, None))
+    with _closed_on_error(graph):
+        graph.decide(verdict, a, b, note=note)
+        _remember(graph_dir, decisions, None)
+        summary = _with_notes(replace(graph.summary(), notices=notices), graph)
+        write_outputs(graph, summary)
+    graph.last_summary = summary
+    return graph
+
+
+def _resolution_files(
+    graph_dir: Path, decisions: str | Path | None, authority: str | Path | None
+) -> tuple[Path, Path | None]:
+    """The decisions and authority files a command on ``graph_dir`` uses, checked first.
+
+    Raises:
+        InputError: a file given does not exist or does not parse.
+    """
+    from kg.resolve.decisions import (
+        AUTHORITY_FILE,
+        DECISIONS_FILE,
+        read_authority,
+        read_decisions,
+    )
+
+    decisions_file = Path(decisions) if decisions else graph_dir / DECISIONS_FILE
+    authority_file = Path(authority) if authority else graph_dir / AUTHORITY_FILE
+    if authority and not authority_file.is_file():
+        raise InputError(f"authority file {authority} does not exist; give a CSV or JSON file")
+    read_decisions(decisions_file)
+    if not authority_file.is_file():
+        return decisions_file, None
+    read_authority(authority_file)
+    return decisions_file, authority_file
+
+
+def _remember(graph_dir: Path, decisions: str | Path | None, authority: str | Path | None) -> None:
+    """Copy the decisions and authority files a command was given into ``graph_dir``."""
+    from kg.resolve.decisions import (
+        AUTHORITY_FILE,
+        DECISIONS_FILE,
+        read_authority,
+        read_decisions,
+        write_authority,
+        write_decisions,
+    )
+
+    if decisions and Path(decisions).resolve() != (graph_dir / DECISIONS_FILE).resolve():
+        write_decisions(graph_dir / DECISIONS_FILE, read_decisions(decisions))
+    if authority and Path(authority).resolve() != (graph_dir / AUTHORITY_FILE).resolve():
+        write_authority(graph_dir / AUTHORITY_FILE, read_authority(authority))
+
+
+def _with_notes(summary: BuildSummary, graph: KnowledgeGraph) -> BuildSummary:
+    """``summary`` with what the last corpus resolution noted and rewrote."""
+    done = graph.last_reconciled
+    if done is None:
+        return summary
+    lines = list(done.notes)
+    if done.resolution.merges:
+        n = len(done.resolution.merges)
+        lines.append(
+            f"merged {n} key{'s' if n != 1 else ''} across documents (kg review lists them)"
+        )
+    return replace(summary, notices=summary.notices + tuple(lines))
+
+
+def _open_writer(
+    graph_dir: Path,
+    config: Config | None,
+    decisions: Path | None = None,
+    authority: Path | None = None,
+) -> tuple[KnowledgeGraph, tuple[str, ...]]:
     """The graph directory opened for writing, after finishing what a killed writer left.
 
     Returns the graph and the notices of what was repaired.
     """
     require_graph_dir(graph_dir)
     with _locked(graph_dir) as lock:
-        graph = KnowledgeGraph(graph_dir, config=config, _lock=lock)
+        graph = KnowledgeGraph(
+            graph_dir, config=config, decisions=decisions, authority=authority, _lock=lock
+        )
     with _closed_on_error(graph):
         stale = refresh_stale_outputs(graph)
     exit_point("opened")
@@ -259,6 +376,32 @@ def _fill(
     )
 
 
+def _push_resolution(
+    extractions: Sequence[Extraction], send: Callable[[URIRef, list[Quad]], None]
+) -> None:
+    """Corpus resolution for a push: the documents whose nodes move are sent again,
+    on canonical IRIs, and the resolution graph once (as a local build writes them)."""
+    from kg.rdf_resolution import canonical_triples, resolution_quads
+    from kg.resolve.corpus import resolve_corpus
+    from kg.store.reconcile import document_targets
+    from kg.store.records import extraction_states
+    from kg.vocab import RESOLUTION_GRAPH
+
+    latest = {x.document.id: x for x in extractions}  # a later copy of an id replaces it
+    states = extraction_states(*latest.values())
+    resolution = resolve_corpus([s.local for s in states])
+    for doc, targets in document_targets(states, resolution).items():
+        graph = document_iri(doc)
+        local = [(s, p, o) for s, p, o, _ in extraction_quads(latest[doc])]
+        send(graph, [(s, p, o, graph) for s, p, o in canonical_triples(local, targets)])
+    forms: dict[str, set[str]] = {}
+    for state in states:
+        forms.setdefault(state.local.key, set()).update(state.local.forms)
+    quads = resolution_quads(resolution, forms)
+    if quads:
+        send(RESOLUTION_GRAPH, quads)
+
+
 def extract(
     texts: Iterable[str | Document],
     *,
@@ -305,7 +448,6 @@ def push(
     import pyoxigraph as ox
 
     from kg.extraction import Extractor
-    from kg.rdf import document_iri, extraction_quads
     from kg.read import iter_documents
     from kg.remote import replace_graph
 
@@ -317,13 +459,18 @@ def push(
         if on_note:
             on_note(n)
 
+    def send(graph: URIRef, quads: list[Quad]) -> None:
+        triples = [to_ox_quad(q).triple for q in quads]
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        replace_graph(endpoint, str(graph), data, graph_store=graph_store)
+
     n_docs = n_words = n_triples = 0
+    written: list[Extraction] = []
     with Extractor.from_config(config) as extractor:
         for x in extractor(iter_documents(inputs, on_note=note), on_note=note):
-            quads = [to_ox_quad(q) for q in extraction_quads(x)]
-            data = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-            iri = str(document_iri(x.document.id))
-            replace_graph(endpoint, iri, data, graph_store=graph_store)
+            quads = extraction_quads(x)
+            send(document_iri(x.document.id), quads)
+            written.append(x)
             n_docs += 1
             n_words += len(x.document.text.split())
             n_triples += len(quads)
@@ -331,6 +478,7 @@ def push(
                 progress(n_docs, n_words)
     if n_docs == 0:
         raise InputError(f"no readable input in {', '.join(map(str, inputs))}")
+    _push_resolution(written, send)
     return BuildSummary(
         documents=n_docs,
         words=n_words,

@@ -27,13 +27,17 @@ from kg.config import VERSION, Config
 from kg.errors import InputError, KGError
 from kg.model import Document, Extraction
 from kg.query import QueryResult, run_query
+from kg.resolve.corpus import Decision, resolve_corpus
 from kg.store import BuildSummary, Progress
+from kg.store.reconcile import Reconciled, reconcile
+from kg.store.records import EntityState, extraction_states, stored_states
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
     from kg.read import ReadNote
+    from kg.review import ReviewItem
     from kg.validate import ValidationReport
     from kg.views import HtmlSummary
 
@@ -48,6 +52,9 @@ class KnowledgeGraph:
         config: Extraction and storage settings.
         read_only: Open the store read-only (several readers may share it).
         create: Create the store in ``path`` if there is none.
+        decisions: The decisions file to replay and record to (default: ``decisions.tsv``
+            in ``path``; in memory: none, decisions are kept on the object).
+        authority: An authority table (CSV or JSON; default: ``authority.csv`` in ``path``).
     """
 
     def __init__(
@@ -57,9 +64,23 @@ class KnowledgeGraph:
         config: Config | None = None,
         read_only: bool = False,
         create: bool = False,
+        decisions: str | Path | None = None,
+        authority: str | Path | None = None,
         _lock: _store.WriterLock | None = None,
     ) -> None:
+        from kg.resolve.decisions import AUTHORITY_FILE, DECISIONS_FILE
+
         self.path = Path(path) if path is not None else None
+        here = self.path
+        self.decisions_file = Path(decisions) if decisions else here and here / DECISIONS_FILE
+        """Where decisions are read and recorded (None: kept in memory)."""
+        self.authority_file = Path(authority) if authority else here and here / AUTHORITY_FILE
+        """The authority table read at each reconcile (None: none)."""
+        if authority and not Path(authority).is_file():
+            raise InputError(f"authority file {authority} does not exist; give a CSV or JSON file")
+        self._decisions: list[Decision] = []
+        self.last_reconciled: Reconciled | None = None
+        """What the last corpus resolution found and rewrote."""
         self.config = config or Config()
         self.read_only = read_only
         self._bulk = create and self.path is not None and self.config.backend == "Oxigraph"
@@ -140,28 +161,38 @@ class KnowledgeGraph:
         from kg.extraction import Extractor
 
         self._check_writable()
+        self._decisions_now()  # a bad decisions or authority file fails before any work
+        self._authority_now()
         started = time.perf_counter()
+        before = set(self.document_ids())
+        states: dict[str, list[EntityState]] = {}
         with (
             Extractor.from_config(self.config) as extractor,
             _progress_of(progress, "Extracting") as report,
         ):
             written = _store.write_documents(
                 self.dataset,
-                extractor(documents, on_note=on_note),
+                _noting_states(extractor(documents, on_note=on_note), states),
                 bulk=self._bulk,
                 committed=self._open.committed,
                 progress=report,
             )
         if written.documents:
             self._write_build_graph(extractor.pipeline_name)
+            self._reconcile_with(states, before)
         summary = _store.summarise(self.dataset, written.documents, written.words, started)
         return replace(summary, replaced=written.replaced, duplicates=written.duplicates)
 
     def add_extractions(self, extractions: Iterable[Extraction]) -> BuildSummary:
         """Write already-extracted documents (e.g. from :func:`kg.extract`)."""
         self._check_writable()
+        self._decisions_now()
         started = time.perf_counter()
-        written = _store.write_documents(self.dataset, extractions)
+        before = set(self.document_ids())
+        states: dict[str, list[EntityState]] = {}
+        written = _store.write_documents(self.dataset, _noting_states(extractions, states))
+        if written.documents:
+            self._reconcile_with(states, before)
         return _store.summarise(self.dataset, written.documents, written.words, started)
 
     def remove_document(self, *doc_ids: str) -> BuildSummary:
@@ -171,6 +202,8 @@ class KnowledgeGraph:
             InputError: one of the ids is not in the graph (nothing is removed).
         """
         self._check_writable()
+        self._decisions_now()  # a bad decisions file fails before anything is removed
+        self._authority_now()
         started = time.perf_counter()
         _store.require_documents(self.dataset, doc_ids)
         _store.remove_documents(self.dataset, list(doc_ids))
@@ -178,7 +211,117 @@ class KnowledgeGraph:
         pipeline = _store.recorded_pipeline(self.dataset)
         if pipeline is not None:  # the build graph lists documents: it changes with them
             self._write_build_graph(pipeline)
+        self.reconcile()
         return _store.summarise(self.dataset, len(doc_ids), 0, started)
+
+    # -- corpus resolution ---------------------------------------------------
+    def reconcile(self) -> Reconciled:
+        """Resolve the corpus again (decisions replayed) and rewrite what must move.
+
+        Every build, add and remove does this; call it after editing the decisions
+        or authority file by hand.
+        """
+        self._check_writable()
+        return self._reconcile(stored_states(self.dataset))
+
+    def review(self) -> list[ReviewItem]:
+        """The merge candidates and decisions, most uncertain first, with evidence sentences.
+
+        >>> KnowledgeGraph().review()
+        []
+        """
+        from kg.review import review_items
+
+        states = stored_states(self.dataset)
+        decisions = self._decisions_now()
+        resolution = resolve_corpus([s.local for s in states], decisions)
+        return review_items(self.dataset, resolution, decisions, states)
+
+    def review_df(self) -> pd.DataFrame:
+        """:meth:`review` as a pandas ``DataFrame`` (needs pandas), one row per pair."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise KGError(
+                "review as a DataFrame needs pandas; install it with pip install 'kg[notebook]'"
+            ) from err
+
+        from kg.review import ReviewItem
+
+        columns = list(ReviewItem.__dataclass_fields__)
+        return pd.DataFrame([r.to_dict() for r in self.review()], columns=columns)
+
+    def decide(self, verdict: str, a: str, b: str, *, note: str = "") -> Decision:
+        """Record that ``a`` and ``b`` are one thing (``accept``) or not (``reject``).
+
+        ``a`` and ``b`` may be keys, entity IRIs or unambiguous labels. The decision
+        goes to the decisions file (or stays on this object for an in-memory graph)
+        and the graph is reconciled at once.
+
+        Raises:
+            InputError: a verdict other than accept/reject, or a name that matches
+                no entity or several.
+        """
+        from kg.review import resolve_name
+
+        self._check_writable()
+        if verdict not in ("accept", "reject"):
+            raise InputError(f"unknown verdict {verdict!r}; use 'accept' or 'reject'")
+        states = stored_states(self.dataset)
+        decisions = self._decisions_now()
+        resolution = resolve_corpus([s.local for s in states], decisions)
+        key_a, key_b = sorted(
+            (resolve_name(a, states, resolution), resolve_name(b, states, resolution))
+        )
+        if key_a == key_b:
+            raise InputError(f"{a!r} and {b!r} are the same entity ({key_a}); name two entities")
+        decision = Decision(verdict, key_a, key_b, note)  # type: ignore[arg-type]
+        if self.decisions_file is not None:
+            from kg.resolve.decisions import (
+                DECISIONS_FILE,
+                read_decisions,
+                record_decision,
+                write_decisions,
+            )
+
+            record_decision(self.decisions_file, decision)
+            copy = self.path / DECISIONS_FILE if self.path else None
+            if copy is not None and copy.resolve() != self.decisions_file.resolve():
+                write_decisions(copy, read_decisions(self.decisions_file))  # remembered
+        else:
+            pair = {key_a, key_b}
+            self._decisions = [d for d in self._decisions if {d.a, d.b} != pair] + [decision]
+        self._reconcile(states)
+        return decision
+
+    def _decisions_now(self) -> list[Decision]:
+        if self.decisions_file is None:
+            return list(self._decisions)
+        from kg.resolve.decisions import read_decisions
+
+        return read_decisions(self.decisions_file)
+
+    def _authority_now(self) -> dict[str, str]:
+        from kg.resolve.decisions import read_authority
+
+        if self.authority_file is None or not self.authority_file.exists():
+            return {}
+        return read_authority(self.authority_file)
+
+    def _reconcile_with(self, new: Mapping[str, list[EntityState]], before: set[str]) -> None:
+        """Reconcile after writing the documents whose states are ``new``."""
+        others = before - set(new)
+        states = stored_states(self.dataset, others) if others else []
+        for doc in sorted(new):
+            states += new[doc]
+        self._reconcile(sorted(states, key=lambda s: (s.local.document, s.local.key)))
+
+    def _reconcile(self, states: Sequence[EntityState]) -> Reconciled:
+        result = reconcile(self.dataset, states, self._decisions_now(), self._authority_now())
+        if result.wrote:
+            self._open.committed()
+        self.last_reconciled = result
+        return result
 
     # -- reading -------------------------------------------------------------
     def document_ids(self) -> list[str]:
@@ -337,6 +480,15 @@ def _progress_of(progress: Progress | bool | None, label: str) -> Iterator[Progr
             yield update
     else:
         yield progress or None
+
+
+def _noting_states(
+    extractions: Iterable[Extraction], into: dict[str, list[EntityState]]
+) -> Iterator[Extraction]:
+    """``extractions`` passed through, each document's entity states put in ``into``."""
+    for x in extractions:
+        into[x.document.id] = extraction_states(x)  # a later copy of an id replaces it
+        yield x
 
 
 def _nothing_read(inputs: Sequence[str | Path], notes: Sequence[ReadNote]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD, Namespace, URIRef
+from rdflib import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, Namespace, URIRef
 from rdflib.namespace import SDO, DefinedNamespace
 
 __all__ = [
@@ -30,11 +30,13 @@ __all__ = [
     "NIF",
     "ONTOLOGY_DIR",
     "ORG",
+    "OWL",
     "PREDICATE_PROPERTIES",
     "PREFIXES",
     "PROV",
     "RDF",
     "RDFS",
+    "RESOLUTION_GRAPH",
     "SDO",
     "SKOS",
     "TYPE_CLASSES",
@@ -55,6 +57,7 @@ class KGO(DefinedNamespace):
     Build: URIRef
     DateFact: URIRef
     Fact: URIRef
+    Merge: URIRef
     Page: URIRef
     Percentage: URIRef
     Policy: URIRef
@@ -68,10 +71,14 @@ class KGO(DefinedNamespace):
     contentHash: URIRef
     dateRole: URIRef
     documentCount: URIRef
+    form: URIRef
     issuedBy: URIRef
     key: URIRef
     kgVersion: URIRef
+    localLabel: URIRef
     locatedIn: URIRef
+    mergedInto: URIRef
+    mergedKey: URIRef
     page: URIRef
     pageLabel: URIRef
     pipeline: URIRef
@@ -110,6 +117,9 @@ ID = Namespace("https://w3id.org/policy-kg/id/")
 
 BUILD_GRAPH = URIRef(ID["graph/build"])
 """The named graph that holds build metadata (time, versions)."""
+
+RESOLUTION_GRAPH = URIRef(ID["graph/resolution"])
+"""The named graph that records corpus-level merges and authority identifiers."""
 
 TYPE_CLASSES: dict[str, URIRef] = {
     "Person": FOAF.Person,

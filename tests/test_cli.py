@@ -98,7 +98,8 @@ def test_shipped_queries_run_on_the_examples(examples_graph_dir, query_file):
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["results"]["bindings"]
-    assert rows, f"{query_file.name} found nothing on the examples graph"
+    # merges.rq: the examples may merge nothing; tests/test_review.py runs it on a decision
+    assert rows or query_file.stem == "merges", f"{query_file.name} found nothing on the examples"
 
 
 @pytest.mark.parametrize(

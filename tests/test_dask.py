@@ -224,6 +224,7 @@ def test_dask_build_to_an_external_store_writes_the_local_document_graphs(
     documents = b"".join(
         line + b"\n"
         for line in local_build[0].splitlines()
-        if line.endswith(b"> .") and b"/id/doc/" in line.rsplit(b" ", 2)[-2]
+        if line.endswith(b"> .")
+        and any(g in line.rsplit(b" ", 2)[-2] for g in (b"/id/doc/", b"/id/graph/resolution"))
     )
     assert pushed == documents

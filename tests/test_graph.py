@@ -122,11 +122,9 @@ def test_every_relation_has_its_evidence_sentence_and_rule():
         )
     )
     assert [(str(r[0]), str(r[1])) for r in rows] == [("memberOf.chair.v1", TEXT_A)]
-    assert (
-        entity_iri("Person/li keqiang"),
-        ORG.memberOf,
-        entity_iri("Organization/state council"),
-    ) in graph.dataset
+    assert graph.last_reconciled is not None  # corpus resolution names the body by its lexicon
+    body = graph.last_reconciled.resolution.canonical_key("Organization/state council")
+    assert (entity_iri("Person/li keqiang"), ORG.memberOf, entity_iri(body)) in graph.dataset
 
 
 def test_mentions_carry_offsets_surface_form_and_document():

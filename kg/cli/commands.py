@@ -13,7 +13,9 @@ import kg
 import kg.api
 from kg.cli.options import (
     DEFAULT_DIR,
+    Authority,
     Dask,
+    Decisions,
     Endpoint,
     GraphDir,
     GraphStore,
@@ -60,17 +62,30 @@ def build(
     endpoint: Endpoint = None,
     graph_store: GraphStore = None,
     dask: Dask = None,
+    decisions: Decisions = None,
+    authority: Authority = None,
 ) -> int:
     """Read files and folders, extract, and write a fresh graph directory.
 
-    An earlier graph in the directory is replaced only once the new one is complete.
+    An earlier graph in the directory is replaced only once the new one is complete;
+    its decisions.tsv and authority.csv stay and are replayed.
     With --endpoint, each document goes to that SPARQL store as its named graph instead.
     With --dask, extraction runs on a Dask cluster; the graph is the same.
     """
     config = config_of(model, workers, patterns, dask)
     if endpoint:
         return push(inputs, endpoint, graph_store, config)
-    return write("Building", "Built", output, kg.build, files=inputs, path=output, config=config)
+    return write(
+        "Building",
+        "Built",
+        output,
+        kg.build,
+        files=inputs,
+        path=output,
+        config=config,
+        decisions=decisions,
+        authority=authority,
+    )
 
 
 @app.command()
@@ -83,16 +98,29 @@ def add(
     endpoint: Endpoint = None,
     graph_store: GraphStore = None,
     dask: Dask = None,
+    decisions: Decisions = None,
+    authority: Authority = None,
 ) -> int:
     """Add documents to an existing graph; a document with the same id is replaced.
 
+    Merge decisions are replayed over the whole corpus again.
     With --endpoint, each document replaces its named graph in that SPARQL store instead.
     With --dask, extraction runs on a Dask cluster.
     """
     config = config_of(model, workers, patterns, dask)
     if endpoint:
         return push(inputs, endpoint, graph_store, config)
-    return write("Adding", "Updated", graph_dir, kg.api.add, inputs, graph_dir, config=config)
+    return write(
+        "Adding",
+        "Updated",
+        graph_dir,
+        kg.api.add,
+        inputs,
+        graph_dir,
+        config=config,
+        decisions=decisions,
+        authority=authority,
+    )
 
 
 @app.command()
@@ -105,6 +133,51 @@ def remove(
     summary = graph.last_summary
     graph.close()
     print_summary("Updated", graph_dir, summary)
+
+
+REVIEW_FORMATS = ("table", "csv", "json")
+
+
+@app.command()
+def review(
+    graph_dir: GraphDir = DEFAULT_DIR,
+    accept: Annotated[
+        Optional[tuple[str, str]],  # noqa: UP045
+        typer.Option("--accept", metavar="A B", help="Record that A and B are one thing."),
+    ] = None,
+    reject: Annotated[
+        Optional[tuple[str, str]],  # noqa: UP045
+        typer.Option("--reject", metavar="A B", help="Record that A and B are different things."),
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="Why (kept in the decisions file).")] = "",
+    decisions: Decisions = None,
+    fmt: Annotated[str, typer.Option("--format", help="Output: table, csv or json.")] = "table",
+) -> None:
+    """List cross-document merge candidates with evidence; record decisions.
+
+    A and B are keys (Organization/nha), entity IRIs or unambiguous labels. A decision
+    goes to decisions.tsv (or --decisions), is applied to the graph at once, and every
+    later build and add replays it.
+    """
+    from kg.cli.output import review_text
+
+    if fmt not in REVIEW_FORMATS:
+        raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(REVIEW_FORMATS)}")
+    if accept and reject:
+        raise InputError("give --accept or --reject, not both")
+    if accept or reject:
+        verdict, (a, b) = ("accept", accept) if accept else ("reject", reject)  # type: ignore[misc]
+        graph = kg.api.decide(verdict, a, b, graph_dir, note=note, decisions=decisions)
+        decided = graph.last_reconciled
+        graph.close()
+        typer.echo(f"Recorded: {verdict} {a} | {b}")
+        if decided is not None:
+            for line in decided.notes:
+                err_line(f"kg: {line}")
+        return
+    with kg.KnowledgeGraph(graph_dir, read_only=True, decisions=decisions) as graph:
+        items = graph.review()
+    typer.echo(review_text(items, fmt), nl=False)
 
 
 @app.command()

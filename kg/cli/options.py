@@ -56,3 +56,19 @@ Dask = Annotated[
         ),
     ),
 ]
+Decisions = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--decisions",
+        help="Merge decisions file (TSV: accept|reject, key A, key B, note) to replay and keep "
+        "(default: decisions.tsv in the graph directory); copied into the graph directory.",
+    ),
+]
+Authority = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--authority",
+        help="Authority table (CSV label_or_iri,external_iri or a JSON object): adds owl:sameAs "
+        "links; copied into the graph directory as authority.csv.",
+    ),
+]

@@ -112,3 +112,42 @@ def push(inputs: list[Path], endpoint: str, graph_store: str | None, config: Con
         f" in {summary.seconds:.1f} s"
     )
     return exit_code_for(summary)
+
+
+def review_text(items, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    """``kg review``'s output: a table with the evidence sentences under each pair, CSV or JSON."""
+    import csv
+    import io
+    import json
+
+    rows = [item.to_dict() for item in items]
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        fields = ["a", "b", "score", "rule", "merged", "decision", "note", "evidence"]
+        writer = csv.DictWriter(out, [*fields, "sentence_a", "sentence_b"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
+    if not rows:
+        return "No merge candidates or decisions.\n"
+    lines = [f"{'score':>5}  {'merged':<6}  {'decision':<8}  {'rule':<24}  pair"]
+    for r in rows:
+        merged = "yes" if r["merged"] else "no"
+        lines.append(
+            f"{r['score']:>5.2f}  {merged:<6}  {r['decision'] or '-':<8}  {r['rule']:<24}  "
+            f"{r['a']}  |  {r['b']}"
+        )
+        for side in ("a", "b"):
+            if r[f"sentence_{side}"]:
+                lines.append(f"{'':>7}{side}: {_clip(r[f'sentence_{side}'])}")
+        if r["evidence"]:
+            lines.append(f"{'':>7}why: {_clip(r['evidence'])}")
+        if r["note"]:
+            lines.append(f"{'':>7}note: {_clip(r['note'])}")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int = 110) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -221,6 +221,11 @@ def remove_documents(ds: Dataset, doc_ids: Sequence[str]) -> list[str]:
     return missing
 
 
+def replace_graphs(ds: Dataset, graphs: Sequence[URIRef], quads: Iterable[Quad]) -> None:
+    """Replace whole named graphs (kept in the merged default graph), in one transaction."""
+    _replace_graphs(ds, graphs, quads)
+
+
 def replace_build_graph(ds: Dataset, quads: Sequence[Quad]) -> None:
     """Replace the build-metadata graph."""
     _replace_graphs(ds, [BUILD_GRAPH], quads, merge=False)
