@@ -71,7 +71,9 @@ def test_stored_records_equal_extraction_records_before_and_after_a_merge():
     graph.decide("accept", a, b)
     after = stored_states(graph.dataset)
     assert [(s.local, s.name) for s in after] == fresh
-    assert sum(s.merged for s in after) == 1
+    # both documents' nodes changed: the full name's moved onto NHA's (NHA speaks, so the
+    # node stays a body), NHA's took the full name as its label
+    assert sum(s.merged for s in after) == 2
 
 
 def test_local_form_comes_back_when_two_keys_of_one_document_share_a_node():
@@ -384,3 +386,17 @@ def test_shapes_catch_a_merge_that_names_no_node():
     data.add((merge, KGO.mergedKey, Literal("Organization/x")))
     report = validate_graph(data)
     assert not report.conforms and report.violations == 3  # no node, no rule, no document
+
+
+def test_a_merged_node_that_speaks_stays_a_person_or_body():
+    # "NHA" speaks in one document and the corpus rules merge it with its full name,
+    # which the extraction typed Policy: a speaker is evidence of a body, so the merged
+    # node is an Organization and every statement keeps a person or body as speaker.
+    graph = kg.build([HARBOR, MEETING])
+    assert len(graph.query(MERGES)) == 1
+    assert graph.validate().conforms
+    speakers = graph.query(
+        "SELECT ?t WHERE { ?s a kgo:Statement ; prov:wasAttributedTo ?who . ?who a ?t }"
+    )
+    assert str(ORG.Organization) in {str(r[0]) for r in speakers}
+    assert {str(r[0]) for r in speakers} <= {str(ORG.Organization), str(FOAF.Person)}

@@ -69,6 +69,8 @@ class LocalEntity:
     """How many mentions it has in this document (evidence strength)."""
     name: str = ""
     """The name the document gives it (``schema:name``; the lexicon's name for a lexicon key)."""
+    speaks: bool = False
+    """Whether a statement of this document is attributed to it (it is a person or body)."""
 
     @property
     def type(self) -> str:
@@ -136,6 +138,7 @@ def local_entities(extraction: Extraction) -> list[LocalEntity]:
     for r in extraction.relations:
         if r.predicate == "memberOf":
             member_of[r.subject].add(key_of[r.object])
+    speakers = {f.speaker for f in extraction.facts if f.type == "Statement" and f.speaker}
     out = []
     for e in extraction.entities:
         forms = {m.text for m in e.mentions if not m.rule.endswith(".anaphor")}
@@ -148,6 +151,7 @@ def local_entities(extraction: Extraction) -> list[LocalEntity]:
                 tuple(sorted(member_of[e.id])),
                 len(e.mentions),
                 e.name,
+                e.id in speakers,
             )
         )
     return out
@@ -203,6 +207,10 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
+_AGENT_TYPES = ("Person", "Organization")
+"""The types a statement may be attributed to."""
+
+
 def _result(rules: CorpusRules) -> CorpusResolution:
     info = rules.info
     groups: dict[int, list[str]] = defaultdict(list)
@@ -214,9 +222,12 @@ def _result(rules: CorpusRules) -> CorpusResolution:
     for members in groups.values():
         if len(members) < 2:
             continue
+        # a statement's speaker is evidence of a person or body: such a group keeps that type
+        speaks = any(r.speaks for k in members for r in info[k].records)
         head = min(
             members,
             key=lambda k: (
+                speaks and k.partition("/")[0] not in _AGENT_TYPES,
                 not info[k].lexicon,
                 info[k].partial,
                 -len(info[k].docs),

@@ -196,12 +196,12 @@ def match_entity(
         heads = {resolution.canonical_key(s.local.key) for s in states if s.node == name}
         return sorted(heads)
     folded = name.casefold()
+    # a name a document itself gives a key wins over its node's label after a merge
     hits = {
         s.local.key
         for s in states
-        if folded in (s.name.casefold(), s.label.casefold())
-        or folded in (f.casefold() for f in s.local.forms)
-    }
+        if folded == s.name.casefold() or folded in (f.casefold() for f in s.local.forms)
+    } or {s.local.key for s in states if folded == s.label.casefold()}
     heads = {resolution.canonical_key(k) for k in hits}
     return sorted(heads) if len(heads) == 1 and len(hits) > 1 else sorted(hits)
 

@@ -79,6 +79,7 @@ _LABELS = _pattern("?n ?l", "?n skos:prefLabel ?l")
 _LOCAL_LABELS = _pattern("?n ?l", "?n kgo:localLabel ?l")
 _MENTIONS = _pattern("?m ?n ?f ?r", "?m itsrdf:taIdentRef ?n ; nif:anchorOf ?f ; kgo:rule ?r")
 _ROLES = _pattern("?n ?r", "?n schema:jobTitle ?r")
+_SPEAKERS = _pattern("?n", "?s prov:wasAttributedTo ?n")
 _MEMBERS = _pattern("?s ?o", "?a rdf:predicate org:memberOf ; rdf:subject ?s ; rdf:object ?o")
 
 
@@ -151,6 +152,11 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
         holder = owner(doc, node)
         if holder is not None:
             roles[(doc, holder)].update(titles)
+    speaks: set[tuple[str, str]] = set()
+    for doc, node in rows(_SPEAKERS):
+        speaker = owner(doc, node)
+        if speaker is not None:
+            speaks.add((doc, speaker))
     member_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for doc, subject, obj in rows(_MEMBERS):
         member, body = owner(doc, subject), owner(doc, obj)
@@ -173,6 +179,7 @@ def stored_states(ds: Dataset, documents: Iterable[str] | None = None) -> list[E
                 tuple(sorted(member_of.get(at, ()))),
                 len(mentions.get(at, ())),
                 name,
+                at in speaks,
             )
             merged = (doc, node) in local_labels
             out.append(EntityState(local, name, node, cls, label, merged))
