@@ -62,6 +62,13 @@ def test_content_words_leave_out_function_words():
 def test_word_files_are_sorted_lower_case_and_unique(name: str):
     data = json.loads((WORDS / name).read_text(encoding="utf-8"))
     assert data["about"]
-    lists = [data["words"]] if "words" in data else [*data["nouns"].values()]
+    lists = (
+        [data["words"]]
+        if "words" in data
+        else [*data["nouns"].values()]
+        if "nouns" in data
+        else [v for v in data.values() if isinstance(v, list)]
+    )
+    assert lists
     for words in lists:
         assert words == sorted(set(words)) and all(w == w.lower() for w in words)
