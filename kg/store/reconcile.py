@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Dataset, URIRef
 
-from kg.rdf import document_id, document_iri, entity_iri
+from kg.rdf import Quad, document_iri, entity_iri
 from kg.rdf_resolution import Target, canonical_triples, local_triples, resolution_quads
 from kg.resolve.corpus import CorpusResolution, Decision, resolve_corpus
 from kg.store.dataset import oxigraph_store, replace_graphs, to_ox_quad
@@ -60,6 +60,10 @@ def canonical_names(states: Sequence[EntityState], resolution: CorpusResolution)
     return out
 
 
+WRITE_BATCH = 32
+"""Documents rewritten per store transaction (a fresh build may move nodes in every one)."""
+
+
 def reconcile(
     ds: Dataset,
     states: Sequence[EntityState],
@@ -83,8 +87,9 @@ def reconcile(
         if d.a not in keys or d.b not in keys
     ]
     names = canonical_names(states, resolution)
+    rewritten: list[str] = []
     graphs: list[URIRef] = []
-    quads = []
+    quads: list[Quad] = []
     for doc, entities in sorted(_by_document(states).items()):
         targets = _targets(entities, resolution, names)
         if all(_as_now(s, targets.get(s.local.key)) for s in entities):
@@ -93,6 +98,10 @@ def reconcile(
         local = local_triples(ds.graph(g).triples((None, None, None)))
         graphs.append(g)
         quads += [(s, p, o, g) for s, p, o in canonical_triples(local, targets)]
+        rewritten.append(doc)
+        if len(graphs) >= WRITE_BATCH:  # whole documents per transaction, memory bounded
+            replace_graphs(ds, graphs, quads)
+            graphs, quads = [], []
     forms: dict[str, set[str]] = defaultdict(set)
     for s in states:
         forms[s.local.key].update(s.local.forms)
@@ -104,13 +113,12 @@ def reconcile(
         quads += resolved
     if graphs:
         replace_graphs(ds, graphs, quads)
-    rewritten = sorted(document_id(str(g)) for g in graphs if g != RESOLUTION_GRAPH)
     return Reconciled(
         resolution,
-        tuple(rewritten),
+        tuple(sorted(rewritten)),
         tuple(notes + authority_notes),
         tuple(states),
-        bool(graphs),
+        bool(graphs) or bool(rewritten),
     )
 
 
