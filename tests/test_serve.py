@@ -295,6 +295,32 @@ def test_result_size_limit_answers_422(server):
     assert "more than 8 rows" in response.text
 
 
+def test_an_answer_larger_than_the_pipe_buffer_arrives_whole(server):
+    """A reply bigger than a pipe's 64 KiB reaches the client intact, every time.
+
+    (Under uvloop the worker's pipe was left non-blocking and such replies failed
+    half-read, as if the worker had crashed.)
+    """
+    base, _ = server
+    query = (
+        'SELECT (STRLEN(?f) AS ?n) ?f { BIND("0123456789" AS ?a) '
+        "BIND(CONCAT(?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a, ?a) AS ?b) "
+        "BIND(CONCAT(?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b, ?b) AS ?c) "
+        "BIND(CONCAT(?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c, ?c) AS ?d) "
+        "BIND(CONCAT(?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d, ?d) AS ?e) "
+        "BIND(CONCAT(?e, ?e, ?e, ?e, ?e, ?e, ?e, ?e, ?e, ?e) AS ?f) }"
+    )
+    for _ in range(3):  # the same worker answers again after a large reply
+        response = HTTP.get(
+            base + "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert response.status_code == 200, response.text
+        row = response.json()["results"]["bindings"][0]
+        assert row["n"]["value"] == "1000000" and len(row["f"]["value"]) == 1_000_000
+
+
 def test_slow_query_stops_at_the_time_limit_and_server_answers_next(server):
     base, proc = server
     before = _wait_for_workers(proc)

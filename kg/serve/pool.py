@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,10 @@ class _Worker:
             raise _Timeout from None
         finally:
             loop.remove_reader(fd)
-        # the worker writes its whole reply at once: reading it takes no longer than copying
+        # uvloop leaves a watched descriptor non-blocking, and a reply larger than the
+        # pipe's buffer then fails half-read; the worker writes its whole reply at once,
+        # so a blocking read takes no longer than copying
+        os.set_blocking(fd, True)
         return self.conn.recv()
 
     def kill(self) -> None:
