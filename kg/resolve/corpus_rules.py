@@ -101,8 +101,7 @@ def _read_lexicons() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     names = {f"Location/{cid}": name for cid, name in COUNTRY_NAMES.items()}
     of: dict[str, set[str]] = defaultdict(set)
     # Corpus-level entries and forms (corpus.json): never tagged in text, only read here.
-    for entry in _WORDS["lexicon_entries"]:
-        names[entry["key"]] = entry["name"]
+    names.update(_WORDS["lexicon_entries"])
     for key, forms in _WORDS["lexicon_forms"].items():
         for form in forms:
             of[f"{key.partition('/')[0]}/{normalise_name(form)}"].add(key)
