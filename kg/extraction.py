@@ -376,8 +376,10 @@ class Extractor:
         """Load ``config``'s model and patterns (unless ``nlp`` is given) once.
 
         With ``config.dask`` set, a :class:`~kg.cluster.DaskExtractor` instead: the
-        same calls, the pipeline loaded once on each Dask worker. Use it in a
-        ``with`` block (or call ``close()``) so a cluster it started is stopped.
+        same calls, the pipeline loaded once on each Dask worker; with
+        ``config.workers`` above 1, a :class:`~kg.cluster.PoolExtractor` (local
+        processes, each extracting whole documents). Use it in a ``with`` block (or
+        call ``close()``) so the workers it started are stopped.
 
         Raises:
             ModelNotFoundError: the pipeline is not installed.
@@ -393,6 +395,10 @@ class Extractor:
             from kg.cluster import DaskExtractor  # the same interface, on a Dask cluster
 
             return DaskExtractor.start(config)  # type: ignore[return-value]
+        if config.workers > 1 and nlp is None:
+            from kg.cluster import PoolExtractor  # whole documents in worker processes
+
+            return PoolExtractor.start(config)  # type: ignore[return-value]
         if nlp is None:
             nlp = load_pipeline(config.model, patterns=config.patterns)
         return cls(nlp, batch_size=config.batch_size, workers=config.workers)
