@@ -292,9 +292,7 @@ class PoolExtractor:
         self.close()
 
 
-_DIED = (
-    "a worker process died (out of memory?); run again with fewer --workers"
-)
+_DIED = "a worker process died (out of memory?); run again with fewer --workers"
 
 LOCAL_TASK_DOCUMENTS = 2
 """Most documents in one task of a local worker process (small tasks balance two cores)."""

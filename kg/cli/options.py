@@ -25,7 +25,13 @@ Model = Annotated[
     ),
 ]
 Workers = Annotated[
-    int, typer.Option("--workers", "-w", min=1, help="Worker processes that extract documents (each loads the pipeline; the main process writes the graph).")
+    int,
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Worker processes that extract documents (each loads the pipeline; the main process writes the graph).",
+    ),
 ]
 Endpoint = Annotated[
     Optional[str],  # noqa: UP045
