@@ -247,6 +247,17 @@ def attach_subject(
     ctx: Context, kind: str, start: int, end: int, rules: FactRules
 ) -> tuple[str | None, str | None]:
     """(entity id, rule id) of the entity a figure or date at ``start:end`` is about."""
+    scored = subject_candidates(ctx, kind, start, end, rules)
+    if scored:
+        best = min(scored)
+        return best[2], best[3]
+    return None, None
+
+
+def subject_candidates(
+    ctx: Context, kind: str, start: int, end: int, rules: FactRules
+) -> list[tuple[float, int, str, str]]:
+    """(cost, offset, entity id, rule id) of every candidate subject of a figure or date."""
     costs = _costs(rules, kind)
     penalties: dict[str, float] = costs["penalty"]
     s_start, s_end, sent = ctx.sentence(start)
@@ -312,15 +323,14 @@ def attach_subject(
                         "subject.previous-sentence.v1",
                     )
                 )
-    topic = ctx.main_policy if kind == "Date" else ctx.main_topic
+    # the document's main policy, or its most-mentioned policy or sector, as the rules say
+    topic = ctx.main_policy if costs.get("document_topic") == "policy" else ctx.main_topic
+    topic = topic or ctx.main_topic
     if topic is not None:
         scored.append(
             (float(costs.get("document", 8)), s_start, topic, "subject.document-topic.v1")
         )
-    if scored:
-        best = min(scored)
-        return best[2], best[3]
-    return None, None
+    return scored
 
 
 def figure_fact(
