@@ -280,3 +280,20 @@ def test_a_name_made_of_the_figure_and_a_policy_noun_is_the_fund_named_before():
     ents = [("Policy", "On-Farm Climate Action Fund", ["On-Farm Climate Action Fund"])]
     ents.append(("Policy", "$200-million Fund", ["$200-million Fund"]))
     assert _subjects(doc, ents)["$200-million"] == "On-Farm Climate Action Fund"
+
+
+def test_money_of_a_change_that_happened_falls_back_to_the_main_sector_not_the_policy():
+    def parsed(verb: str, tag: str) -> Doc:
+        words = f"The Plan backs trade and trade fairs . Exports {verb} 12 billion yuan .".split()
+        tags = ["DT", "NNP", "VBZ", "NN", "CC", "NN", "NNS", ".", "NNS", tag, "CD", "CD", "NN"]
+        return Doc(
+            VOCAB,
+            words=words,
+            tags=[*tags, "."],
+            lemmas=[{"grew": "grow", "reached": "reach"}.get(w, w.lower()) for w in words],
+            sent_starts=[w in ("The", "Exports") for w in words],
+        )
+
+    ents = [("Policy", "Plan", ["Plan"]), ("Sector", "trade", ["trade"])]
+    assert _subjects(parsed("grew", "VBD"), ents)["12 billion yuan"] == "trade"
+    assert _subjects(parsed("reached", "VBD"), ents)["12 billion yuan"] == "Plan"

@@ -22,7 +22,9 @@ Candidates, with the rule id each leaves in the fact:
   (sector) whose name ends with, else holds, its noun;
 - ``subject.previous-sentence.v1``: an entity of the previous sentence of the paragraph;
 - ``subject.document-topic.v1``: the document's main policy (dates, amounts) or its
-  most-mentioned policy or sector (percentages), as ``document_topic`` of the rules says.
+  most-mentioned policy or sector (percentages), as ``document_topic`` of the rules says;
+  the latter also when the sentence reports a change that happened ("exports grew ...,
+  reaching 12.1 trillion yuan": ``trend_verbs``).
 
 Last, a date that times an amount or a percentage of its clause takes that figure's
 subject (``subject.with-figure.v1``: "worth 3 trillion yuan by 2025").
@@ -278,6 +280,17 @@ def attach_subject(
     return None, None
 
 
+def _past_trend(sent: Span | None, rules: FactRules) -> bool:
+    """Whether the sentence reports a change that happened ("sales tripled last year")."""
+    if sent is None or not sent.doc.has_annotation("TAG"):
+        return False
+    lemmas = set(rules.words("trend_verbs"))
+    future = set(rules.words("future_cues"))
+    if any(t.lower_ in future for t in sent):
+        return False
+    return any(t.lemma_.casefold() in lemmas and t.tag_ in ("VBD", "VBN") for t in sent)
+
+
 def _generic_name(
     ctx: Context, m: EntitySpan, start: int, end: int, rules: FactRules
 ) -> str | None:
@@ -383,8 +396,10 @@ def subject_candidates(
                     )
                 )
     # the document's main policy, or its most-mentioned policy or sector, as the rules say
-    topic = ctx.main_policy if costs.get("document_topic") == "policy" else ctx.main_topic
-    topic = topic or ctx.main_topic
+    # -- but a change that has happened ("exports grew 4 percent, reaching 12 trillion yuan")
+    # is a figure of the economy the document is about, not of a policy
+    policy_first = costs.get("document_topic") == "policy" and not _past_trend(sent, rules)
+    topic = (ctx.main_policy if policy_first else None) or ctx.main_topic
     if topic is not None:
         scored.append(
             (float(costs.get("document", 8)), s_start, topic, "subject.document-topic.v1")
