@@ -297,3 +297,10 @@ def test_money_of_a_change_that_happened_falls_back_to_the_main_sector_not_the_p
     ents = [("Policy", "Plan", ["Plan"]), ("Sector", "trade", ["trade"])]
     assert _subjects(parsed("grew", "VBD"), ents)["12 billion yuan"] == "trade"
     assert _subjects(parsed("reached", "VBD"), ents)["12 billion yuan"] == "Plan"
+
+
+def test_a_lowercase_description_holding_the_figure_is_not_a_name_that_takes_it():
+    text = "The RCEP Agreement will remove tariffs on about 90 percent of goods."
+    ents = [("Policy", "RCEP Agreement", ["RCEP Agreement"])]
+    ents.append(("Policy", "tariffs on goods", ["tariffs on about 90 percent of goods"]))
+    assert _subjects(spacy.blank("en")(text), ents) == {"90 percent": "RCEP Agreement"}

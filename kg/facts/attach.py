@@ -3,7 +3,8 @@
 Every candidate gets a cost; the cheapest wins (ties by offset, then entity id).
 Candidates, with the rule id each leaves in the fact:
 
-- ``subject.in-name.v1``: a policy whose name holds the figure ("the 1995 Labor Law");
+- ``subject.in-name.v1``: a policy whose name holds the figure ("the 1995 Labor Law"; not
+  a description in lower case, "tariffs on 90 percent of goods");
   ``subject.in-name.v2`` when the rest of that name is only a policy noun ("the
   $200-million Fund"): the policy it refers back to, as for anaphora below;
 - ``subject.sentence-tree.v2``: an entity named in the sentence, at its distance in the
@@ -337,6 +338,8 @@ def subject_candidates(
         if m.start < end and start < m.end:
             if m.type == "Policy" and m.start <= start and end <= m.end and "in_name" in costs:
                 target, rule = _generic_name(ctx, m, start, end, rules), "subject.in-name.v2"
+                if target is None and not any(c.isupper() for c in ctx.text[m.start : m.end]):
+                    continue  # "tariffs on 90 percent of goods": a description, not a name
                 if target is None:
                     target, rule = m.entity, "subject.in-name.v1"
                 scored.append((float(costs["in_name"]), m.start, target, rule))
