@@ -304,3 +304,10 @@ def test_a_lowercase_description_holding_the_figure_is_not_a_name_that_takes_it(
     ents = [("Policy", "RCEP Agreement", ["RCEP Agreement"])]
     ents.append(("Policy", "tariffs on goods", ["tariffs on about 90 percent of goods"]))
     assert _subjects(spacy.blank("en")(text), ents) == {"90 percent": "RCEP Agreement"}
+
+
+def test_money_for_a_body_of_another_body_is_about_the_one_owned():
+    text = "He announced $90 million for the Research Council's Photonics Centre."
+    ents = [("Organization", "Research Council", ["Research Council"])]
+    ents.append(("Organization", "Photonics Centre", ["Photonics Centre"]))
+    assert _subjects(spacy.blank("en")(text), ents) == {"$90 million": "Photonics Centre"}

@@ -14,7 +14,8 @@ Candidates, with the rule id each leaves in the fact:
   *under which* the government will invest ..."), the subject of the clause
   ("*the plan* aims to lift investment by 25 percent", "*sectors* that represent
   30 percent"); a description in apposition counts for the name it describes
-  ("the New Deal, *a strategy* ..."); a body that is the agent of the
+  ("the New Deal, *a strategy* ..."); an owner counts less than what it owns ("the
+  Council's *Centre*"); a body that is the agent of the
   figure's verb ("*the State Council* released it in March") or names the payer
   ("this $500 million *EDA* investment") costs more, and a source ("according to X")
   is never the subject;
@@ -311,6 +312,22 @@ def _generic_name(
     return target if target != m.entity else None
 
 
+def _possessor(ctx: Context, m: EntitySpan, root: Token, types: dict[str, float]) -> bool:
+    """Whether the mention owns another one ("the Council's Centre"), by the tree or the text."""
+    after = re.match(r"\s*['’]s?\s+", ctx.text[m.end : m.end + 4])
+    for o in ctx.mentions:
+        if o.type not in types or o.entity == m.entity or o.start < m.end:
+            continue
+        o_root = mention_root(ctx, o)
+        if o_root is None or o_root.dep_ in ("compound", "amod", "nmod"):
+            continue  # "Micron's ATMP facility": the owner's facility, not ATMP
+        if (after is not None and o.start == m.end + after.end()) or (
+            root.dep_ == "poss" and o_root == root.head
+        ):
+            return True
+    return False
+
+
 def _apposed(ctx: Context, m: EntitySpan, root: Token, s_start: int, s_end: int) -> str | None:
     """The entity a description stands in apposition to ("the New Deal, a strategy ...")."""
     if root.dep_ != "appos":
@@ -362,6 +379,8 @@ def subject_candidates(
         if role is None:
             continue
         cost = penalties[m.type] + tree_distance(anchor, root) + abs(m.start - start) / 200 + role
+        if _possessor(ctx, m, root, penalties):
+            cost += float(costs.get("possessor", 0))  # "the Council's Centre": the Centre
         named = _apposed(ctx, m, root, s_start, s_end)
         scored.append((cost, m.start, named or m.entity, "subject.sentence-tree.v2"))
     for section, typ, rule in (
