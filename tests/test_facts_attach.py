@@ -311,3 +311,16 @@ def test_money_for_a_body_of_another_body_is_about_the_one_owned():
     ents = [("Organization", "Research Council", ["Research Council"])]
     ents.append(("Organization", "Photonics Centre", ["Photonics Centre"]))
     assert _subjects(spacy.blank("en")(text), ents) == {"$90 million": "Photonics Centre"}
+
+
+def test_without_a_document_topic_a_figure_takes_an_entity_of_the_previous_sentence():
+    text = "The Photonics Centre opened. It cost $90 million."
+    ents = [("Organization", "Photonics Centre", ["Photonics Centre"])]
+    doc = spacy.blank("en")(text)
+    doc[0].is_sent_start = True
+    doc[5].is_sent_start = True
+    for tok in doc[1:5]:
+        tok.is_sent_start = False
+    for tok in doc[6:]:
+        tok.is_sent_start = False
+    assert _subjects(doc, ents) == {"$90 million": "Photonics Centre"}
