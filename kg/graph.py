@@ -27,9 +27,10 @@ from kg.config import VERSION, Config
 from kg.errors import InputError, KGError
 from kg.model import Document, Extraction
 from kg.query import QueryResult, run_query
+from kg.rdf_resolution import Target
 from kg.resolve.corpus import Decision, resolve_corpus
 from kg.store import BuildSummary, Progress
-from kg.store.reconcile import Reconciled, reconcile
+from kg.store.reconcile import Reconciled, document_targets, placed_states, reconcile
 from kg.store.records import EntityState, extraction_states, stored_states
 
 if TYPE_CHECKING:
@@ -170,13 +171,26 @@ class KnowledgeGraph:
             Extractor.from_config(self.config) as extractor,
             _progress_of(progress, "Extracting") as report,
         ):
-            written = _store.write_documents(
-                self.dataset,
-                _noting_states(extractor(documents, on_note=on_note), states),
-                bulk=self._bulk,
-                committed=self._open.committed,
-                progress=report,
-            )
+            extractions = _noting_states(extractor(documents, on_note=on_note), states)
+            if self._bulk and not before:
+                # a fresh store: corpus resolution runs before the load, so moved nodes
+                # are loaded where they belong instead of rewritten afterwards
+                fresh, words = [], 0
+                for x in extractions:
+                    fresh.append(x)
+                    words += len(x.document.text.split())
+                    if report:
+                        report(len(fresh), words)
+                states, targets = self._placed(states)
+                written = _store.write_documents(self.dataset, fresh, bulk=True, targets=targets)
+            else:
+                written = _store.write_documents(
+                    self.dataset,
+                    extractions,
+                    bulk=self._bulk,
+                    committed=self._open.committed,
+                    progress=report,
+                )
         if written.documents:
             self._write_build_graph(extractor.pipeline_name)
             self._reconcile_with(states, before)
@@ -307,6 +321,19 @@ class KnowledgeGraph:
         if self.authority_file is None or not self.authority_file.exists():
             return {}
         return read_authority(self.authority_file)
+
+    def _placed(
+        self, states: Mapping[str, list[EntityState]]
+    ) -> tuple[dict[str, list[EntityState]], dict[str, dict[str, Target]]]:
+        """Resolve the corpus of a first build before it is written: where nodes go
+        (document → local key → target) and the states as they stand once written there."""
+        every = [s for doc in sorted(states) for s in states[doc]]
+        resolution = resolve_corpus([s.local for s in every], self._decisions_now())
+        targets = document_targets(every, resolution)
+        out: dict[str, list[EntityState]] = {}
+        for s in placed_states(every, targets):
+            out.setdefault(s.local.document, []).append(s)
+        return out, targets
 
     def _reconcile_with(self, new: Mapping[str, list[EntityState]], before: set[str]) -> None:
         """Reconcile after writing the documents whose states are ``new``."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
 from kg.model import Document, Mention
+from kg.pipeline.rules import PATTERN_DIR
 from kg.resolve import resolve
 from kg.resolve.corpus import (
     CorpusResolution,
@@ -15,6 +17,8 @@ from kg.resolve.corpus import (
     local_entities,
     resolve_corpus,
 )
+from kg.resolve.corpus_rules import lexicon_entry, loose
+from kg.text import normalise_name
 
 
 def le(doc: str, key: str, *forms: str, **kw: object) -> LocalEntity:
@@ -179,6 +183,139 @@ def test_a_place_with_and_without_its_rank_is_one_place():
         ]
     )
     assert r.canonical_key("Location/sichuan") == "Location/sichuan province"
+
+
+def test_a_comma_dots_and_hyphens_are_no_part_of_a_names_identity():
+    assert loose("Washington, D.C.") == loose("Washington D.C.") == loose("Washington DC")
+    assert loose("U.S. Department of Labor") == loose("US Department of Labor")
+    assert loose("Biden-Harris Administration") == loose("Biden Harris administration")
+    # a lone initial stays a word: "J. Smith" is not "JSmith"
+    assert loose("Gina M. Raimondo") == "gina m raimondo"
+    assert loose("J. Smith") == "j smith"
+
+
+def test_one_name_spelled_two_ways_is_one_node_even_where_a_document_kept_both():
+    r = resolve_corpus(
+        [
+            le("d1", "Organization/u.s. department of labor", "U.S. Department of Labor"),
+            le("d1", "Organization/us department of labor", "US Department of Labor"),
+            le("d2", "Organization/us department of labor", "US Department of Labor"),
+            le("d3", "Location/washington, d.c.", "Washington, D.C."),
+            le("d4", "Location/washington d.c.", "WASHINGTON D.C."),
+        ]
+    )
+    assert r.canonical_key("Organization/u.s. department of labor") == (
+        "Organization/us department of labor"
+    )
+    assert rules_of(r)["Organization/u.s. department of labor"] == "corpus.spelling.v1"
+    # Washington, D.C. is a corpus-level lexicon entry (corpus.json): its spellings map onto it
+    assert r.canonical_key("Location/washington, d.c.") == "Location/place.us.dc"
+    assert r.canonical_key("Location/washington d.c.") == "Location/place.us.dc"
+
+
+def test_two_spellings_of_a_common_word_still_only_make_a_candidate():
+    r = resolve_corpus(
+        [
+            le("d1", "Organization/co-operative bank", "Co-operative Bank"),
+            le("d2", "Organization/cooperative bank", "Cooperative Bank"),
+            le("d3", "Organization/council", "Council"),
+            le("d4", "Organization/council.", "Council."),
+        ]
+    )
+    # hyphens become spaces, they are not removed: "co operative" is not "cooperative"
+    assert "Organization/co-operative bank" not in r.mapping
+    assert "Organization/cooperative bank" not in r.mapping
+    assert r.mapping == {}
+    assert {(c.a, c.b, c.rule) for c in r.candidates} == {
+        ("Organization/council", "Organization/council.", "corpus.spelling.v1")
+    }
+
+
+def test_washington_dc_in_every_spelling_is_one_place_and_washington_alone_is_not():
+    r = resolve_corpus(
+        [
+            le("d1", "Location/d.c.", "D.C."),
+            le("d1", "Location/washington", "WASHINGTON"),
+            le("d2", "Location/district of columbia", "District of Columbia"),
+            le("d3", "Location/washington dc", "Washington DC"),
+            le("d4", "Location/washington", "Washington"),
+        ]
+    )
+    dc = "Location/place.us.dc"
+    for key in ("Location/d.c.", "Location/district of columbia", "Location/washington dc"):
+        assert r.canonical_key(key) == dc
+        assert rules_of(r)[key] == "corpus.lexicon.v1"
+    assert r.canonical_key("Location/washington") == "Location/washington"
+    assert r.names[dc] == "Washington, D.C."
+
+
+def test_finance_typed_a_sector_is_financial_services_and_green_finance_is_not():
+    r = resolve_corpus(
+        [
+            le("d1", "Sector/finance", "finance"),
+            le("d2", "Sector/financial-services", "financial services"),
+            le("d3", "Sector/green-finance", "green finance"),
+            le("d4", "Organization/finance", "Finance"),
+        ]
+    )
+    assert r.canonical_key("Sector/finance") == "Sector/financial-services"
+    assert rules_of(r)["Sector/finance"] == "corpus.lexicon.v1"
+    assert r.canonical_key("Sector/green-finance") == "Sector/green-finance"
+    # "Finance" as a body (a ministry's short name) is no sector
+    assert r.canonical_key("Organization/finance") == "Organization/finance"
+
+
+def test_every_corpus_level_lexicon_form_names_its_entry():
+    words = json.loads((PATTERN_DIR / "words" / "corpus.json").read_text(encoding="utf-8"))
+    for key, forms in words["lexicon_forms"].items():
+        typ = key.partition("/")[0]
+        for form in forms:
+            assert lexicon_entry(f"{typ}/{normalise_name(form)}") == key, form
+    assert set(words["lexicon_entries"]) <= set(words["lexicon_forms"])
+
+
+def test_a_policy_with_and_without_a_descriptor_word_is_one_policy():
+    r = resolve_corpus(
+        [
+            le("d1", "Policy/home program", "HOME program"),
+            le("d1", "Policy/home", "HOME"),
+            le("d2", "Policy/home", "HOME"),
+            le(
+                "d3",
+                "Policy/national energy and climate plans",
+                "National Energy and Climate Plans",
+            ),
+            le("d4", "Policy/national energy and climate", "National Energy and Climate"),
+        ]
+    )
+    # "HOME" alone is a bare acronym, a short name: the full name keys the node
+    assert r.canonical_key("Policy/home") == "Policy/home program"
+    assert rules_of(r)["Policy/home"] == "corpus.descriptor.v1"
+    assert r.canonical_key("Policy/national energy and climate") == r.canonical_key(
+        "Policy/national energy and climate plans"
+    )
+
+
+def test_a_name_two_policies_extend_is_listed_not_merged():
+    r = resolve_corpus(
+        [
+            le("d1", "Policy/digital economy", "Digital Economy"),
+            le("d2", "Policy/digital economy plan", "Digital Economy Plan"),
+            le("d3", "Policy/digital economy strategy", "Digital Economy Strategy"),
+            le("d4", "Organization/treasury", "Treasury"),
+            le("d5", "Organization/treasury program", "Treasury program"),
+            le("d6", "Policy/act", "Act"),
+            le("d7", "Policy/act plan", "Act plan"),
+            le("d8", "Policy/made in china", "Made in China"),
+            le("d9", "Policy/made in china 2025", "Made in China 2025"),
+        ]
+    )
+    assert r.mapping == {}
+    listed = {(c.a, c.b) for c in r.candidates if c.rule == "corpus.descriptor.v1"}
+    assert listed == {
+        ("Policy/digital economy", "Policy/digital economy plan"),
+        ("Policy/digital economy", "Policy/digital economy strategy"),
+    }
 
 
 # -- persons ------------------------------------------------------------------

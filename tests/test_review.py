@@ -159,6 +159,20 @@ def test_any_order_of_files_gives_the_same_merged_graph(corpus, tmp_path):
     assert any("names no entity" in n for n in two.last_reconciled.notes)  # kept, noted
 
 
+def test_a_fresh_build_on_disk_loads_merged_nodes_in_place(corpus, tmp_path):
+    """A first build resolves the corpus before its bulk load: nothing is rewritten
+    afterwards, and the graph equals an in-memory build reconciled after writing."""
+    files = list(corpus.values())
+    on_disk = kg.KnowledgeGraph(tmp_path / "g", create=True)  # what kg build fills
+    on_disk.add_files(files)
+    assert on_disk.last_reconciled is not None
+    assert on_disk.last_reconciled.resolution.mapping  # NHA and its full name merged
+    assert on_disk.last_reconciled.rewritten == ()
+    assert _dump(on_disk) == _dump(kg.build(files=files))
+    assert len(on_disk.query(MERGES)) == 1
+    on_disk.close()
+
+
 def test_nothing_is_rewritten_when_nothing_merges(corpus):
     graph = kg.build(files=[corpus["harbor-plan"], corpus["budget"]])
     assert graph.last_reconciled is not None

@@ -163,7 +163,8 @@ def resolve_corpus(
     """Map every local key of a corpus to its canonical key.
 
     The user's ``accept`` decisions merge first; then the rules of
-    :mod:`kg.resolve.corpus_rules` run (lexicon forms, same name, countries,
+    :mod:`kg.resolve.corpus_rules` run (lexicon forms, same name and spelling, a
+    policy with and without a descriptor word, countries,
     acronyms, persons), each merging only what has exactly one fitting node; a
     ``reject`` decision keeps two keys apart whatever the rules say. A group's
     canonical key (and so its type) is chosen by evidence: a lexicon key first, a
@@ -188,6 +189,7 @@ def resolve_corpus(
         rules = CorpusRules(entities, decisions)
         rules.lexicon()
         rules.same_name()
+        rules.descriptors()
         rules.countries()
         rules.acronyms()
         rules.persons()

@@ -7,7 +7,8 @@ ids (``corpus.<name>.v1``) go into the merges and the review candidates.
 
 Order: the user's ``accept`` decisions, then the lexicons' forms
 (``corpus.lexicon.v1``), same name (``corpus.name.v1``,
-``corpus.type.v1``), countries (``corpus.country.v1``), acronyms
+``corpus.type.v1``, ``corpus.spelling.v1``), a policy with and without a
+descriptor word (``corpus.descriptor.v1``), countries (``corpus.country.v1``), acronyms
 (``corpus.acronym.v1``, ``corpus.initials.v1``) and persons
 (``corpus.person.v1``). ``reject`` decisions block every rule.
 
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from kg.pipeline.rules import PATTERN_DIR, read_rule_file
 from kg.resolve.merge import UnionFind
-from kg.resolve.names import initials, is_acronym
+from kg.resolve.names import initials, is_acronym, singular
 from kg.text import normalise_name
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 _WORDS = json.loads((PATTERN_DIR / "words" / "corpus.json").read_text(encoding="utf-8"))
 GENERIC_NAMES: frozenset[str] = frozenset(_WORDS["generic_names"])
 """One-word names that identify a thing only inside their own document."""
+_DESCRIPTORS = frozenset(_WORDS["policy_descriptors"])
+"""Words after a policy's name that say what kind of thing it is ("agenda", "program")."""
 _HONORIFICS = frozenset(normalise_name(h) for h in _WORDS["honorifics"])
 _POSTS = (
     frozenset(normalise_name(t["title"]) for t in read_rule_file(PATTERN_DIR / "titles.jsonl"))
@@ -46,6 +49,36 @@ _POSTS = (
 """Titles of a post ("minister"): a surname and a full name holding one are one person."""
 _TITLE_SET = _POSTS | _HONORIFICS
 _LONGEST_TITLE = max(len(t.split()) for t in _TITLE_SET)
+
+
+@lru_cache(maxsize=1 << 16)
+def loose(name: str) -> str:
+    """A normalised name without punctuation, its spelled-out initials as one word.
+
+    Two spellings of one name that differ only by commas, dots or hyphens compare
+    equal ("Washington, D.C.", "Washington D.C." and "Washington DC"); a lone
+    middle initial stays a word.
+
+    >>> loose("Washington, D.C."), loose("U.S. Department of Commerce"), loose("Gina M. Raimondo")
+    ('washington dc', 'us department of commerce', 'gina m raimondo')
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for w in [*normalise_name(name, punctuation=True).split(), ""]:
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        out.extend(["".join(run)] if len(run) > 1 else run)
+        run = []
+        if w:
+            out.append(w)
+    return " ".join(out)
+
+
+_norm = lru_cache(maxsize=1 << 16)(normalise_name)
+_initials = lru_cache(maxsize=1 << 16)(initials)
+_INITIAL = re.compile(r"^[a-z]\.?$")
+_DESIGNATORS = tuple(sorted((" " + d for d in _WORDS["place_designators"]), key=len, reverse=True))
 
 
 def _read_countries() -> tuple[dict[str, str], dict[str, str]]:
@@ -64,9 +97,14 @@ COUNTRY_OF, COUNTRY_NAMES = _read_countries()
 """Normalised country form → country id (``country.cn``), and id → preferred name."""
 
 
-def _read_lexicons() -> tuple[dict[str, str], dict[str, str]]:
+def _read_lexicons() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     names = {f"Location/{cid}": name for cid, name in COUNTRY_NAMES.items()}
     of: dict[str, set[str]] = defaultdict(set)
+    # Corpus-level entries and forms (corpus.json): never tagged in text, only read here.
+    names.update(_WORDS["lexicon_entries"])
+    for key, forms in _WORDS["lexicon_forms"].items():
+        for form in forms:
+            of[f"{key.partition('/')[0]}/{normalise_name(form)}"].add(key)
     for typ, file, fields in (
         ("Sector", "sectors", ("label", "synonyms")),
         ("Organization", "organizations", ("name", "aliases", "acronyms")),
@@ -79,17 +117,32 @@ def _read_lexicons() -> tuple[dict[str, str], dict[str, str]]:
             for f in fields:
                 for form in [entry[f]] if isinstance(entry.get(f), str) else entry.get(f, ()):
                     of[f"{typ}/{normalise_name(form)}"].add(key)
-    return names, {form: next(iter(k)) for form, k in of.items() if len(k) == 1}
+    unknown = sorted(set(_WORDS["lexicon_forms"]) - set(names))
+    if unknown:
+        raise ValueError(f"corpus.json lexicon_forms: no lexicon entry {unknown}")
+    loosely: dict[str, set[str]] = defaultdict(set)
+    for form, keys in of.items():
+        typ, _, name = form.partition("/")
+        loosely[f"{typ}/{loose(name)}"] |= keys
+    one = {form: next(iter(k)) for form, k in of.items() if len(k) == 1}
+    return names, one, {form: next(iter(k)) for form, k in loosely.items() if len(k) == 1}
 
 
-LEXICON_NAMES, LEXICON_OF = _read_lexicons()
+LEXICON_NAMES, LEXICON_OF, _LEXICON_LOOSE = _read_lexicons()
 """The bundled lexicons' keys → preferred names (a user's lexicon keys are told by not
 being a spelled name), and ``<Type>/<normalised form>`` → the one key it names."""
 
-_norm = lru_cache(maxsize=1 << 16)(normalise_name)
-_initials = lru_cache(maxsize=1 << 16)(initials)
-_INITIAL = re.compile(r"^[a-z]\.?$")
-_DESIGNATORS = tuple(sorted((" " + d for d in _WORDS["place_designators"]), key=len, reverse=True))
+
+def lexicon_entry(key: str) -> str | None:
+    """The lexicon key a ``<Type>/<name>`` key names, its spelling or its :func:`loose` form.
+
+    >>> lexicon_entry("Location/washington d.c."), lexicon_entry("Sector/finance")
+    ('Location/place.us.dc', 'Sector/financial-services')
+    """
+    if key in LEXICON_OF:
+        return LEXICON_OF[key]
+    typ, _, name = key.partition("/")
+    return _LEXICON_LOOSE.get(f"{typ}/{loose(name)}")
 
 
 def place(name: str) -> str:
@@ -204,7 +257,7 @@ class CorpusRules:
                 if cid:
                     country = f"Location/{cid}"
                     self.info.setdefault(country, KeyInfo(country).finish())
-            entry = LEXICON_OF.get(ki.key)
+            entry = lexicon_entry(ki.key)
             if entry and not ki.lexicon:
                 self.info.setdefault(entry, KeyInfo(entry).finish())
         self.keys = sorted(self.info)
@@ -323,7 +376,8 @@ class CorpusRules:
                 )
         for a, b, score, evidence in sorted(merges):
             self._union(a, b, rule, score, evidence, same_document)
-        self._freeze()
+        if merges:
+            self._freeze()
 
     # -- the rules ------------------------------------------------------------
 
@@ -331,44 +385,96 @@ class CorpusRules:
         """A statistical key whose name is a bundled lexicon entry's form → that entry."""
         props: list[Proposal] = []
         for k in self.keys:
-            entry = LEXICON_OF.get(k)
+            entry = lexicon_entry(k)
             if entry and not self.info[k].lexicon:
                 ev = f"'{self.info[k].name}' is a form of {entry} in the lexicon"
                 props.append((k, entry, 0.95, (ev,)))
         self.apply("corpus.lexicon.v1", props)
 
     def same_name(self) -> None:
-        """A statistical key whose name is another key's name, or a form of a lexicon key."""
+        """A statistical key whose name is another key's name, or a form of a lexicon key.
+
+        Then the same with names compared by their :func:`loose` spelling
+        (``corpus.spelling.v1``): "U.S. Department of Labor" and "US Department of
+        Labor" are one name even where one document kept them apart.
+        """
+        self._same_name("corpus.name.v1", spelling=False)
+        self._same_name("corpus.spelling.v1", spelling=True)
+
+    def _same_name(self, rule: str, *, spelling: bool) -> None:
         by_norm: dict[str, set[str]] = defaultdict(set)
+        # loose name → the names spelled so (just one: the first pass compared them)
+        spelt: dict[str, set[str]] = defaultdict(set)
         for k, ki in self.info.items():
             # A lexicon entry's forms are its synonyms; other keys' forms may be short
             # forms that meant them in one document only ("Action Plan"), and a person's
             # a bare surname: those are compared by name.
             for n in self._names(ki, all_forms=ki.lexicon and ki.type != "Person"):
+                if spelling:
+                    spelt[loose(n)].add(n)
+                    n = loose(n)
                 by_norm[n].add(k)
         same: list[Proposal] = []
         typed: list[Proposal] = []
         memo: _Memo = {}
-        for k in self.keys:
+        keys: Iterable[str] = self.keys
+        if spelling:  # only names spelled two ways are new
+            keys = sorted({k for n, ns in spelt.items() if len(ns) > 1 for k in by_norm[n]})
+        for k in keys:
             ki = self.info[k]
             if ki.lexicon or (ki.type == "Person" and len(ki.name.split()) < 2):
                 continue
+            names = self._names(ki, all_forms=False)
+            if spelling:
+                names = {n for n in map(loose, names) if n and len(spelt[n]) > 1}
             found = sorted(
                 (self.info[t].type != ki.type, n, t)
-                for n in self._names(ki, all_forms=False)
+                for n in names
                 for t in self._others(memo, n, by_norm[n], k)
             )
             has_same_type = bool(found) and not found[0][0]
             for other_type, n, t in found:
                 evidence = (f"'{n}' names both", *self._typing(k, t))
+                if spelling:
+                    evidence = (f"'{n}' names both, punctuation aside", *evidence[1:])
                 if n in GENERIC_NAMES or (other_type and " " not in n):
-                    self.note(k, t, "corpus.name.v1", 0.4, (*evidence, "one common word"))
+                    self.note(k, t, rule, 0.4, (*evidence, "one common word"))
                 elif not other_type:
                     same.append((k, t, 0.9, evidence))
                 elif not has_same_type:  # a body of the same type named so comes first
                     typed.append((k, t, self._type_score(k, t), evidence))
-        self.apply("corpus.name.v1", same)
+        # one spelling is one name even where a document kept the two apart
+        self.apply(rule, same, same_document=spelling)
         self.apply("corpus.type.v1", typed)
+
+    def descriptors(self) -> None:
+        """A policy's name → the one policy named so with a descriptor word after it.
+
+        "HOME" and "HOME program", "Investing in America" and "Investing in America
+        agenda": one policy cut in two ways. A name that two such policies extend
+        ("X plan", "X strategy") is listed for review.
+        """
+        by_name: dict[str, set[str]] = defaultdict(set)
+        for k in self.keys:
+            ki = self.info[k]
+            if ki.type == "Policy" and not ki.lexicon:
+                by_name[loose(ki.name)].add(k)
+        props: list[Proposal] = []
+        memo: _Memo = {}
+        for k in self.keys:
+            ki = self.info[k]
+            words = loose(ki.name).split()
+            if ki.type != "Policy" or ki.lexicon or len(words) < 2:
+                continue
+            if singular(words[-1]) not in _DESCRIPTORS:
+                continue
+            short = " ".join(words[:-1])
+            if short in GENERIC_NAMES or short not in by_name:
+                continue
+            for t in self._others(memo, short, by_name[short], k):
+                ev = f"'{ki.name}' is '{self.info[t].name}' with the descriptor '{words[-1]}'"
+                props.append((t, k, 0.8, (ev, *self._typing(t, k))))
+        self.apply("corpus.descriptor.v1", props)
 
     def _others(self, memo: _Memo, name: str, keys: set[str], key: str) -> list[str]:
         """``keys`` outside ``key``'s group, sorted; only some when too many groups share a name.

@@ -13,7 +13,7 @@ leaves every document either as it was or complete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from kg.errors import InputError, StoreError
 from kg.fileio import atomic_path
 from kg.model import Extraction
 from kg.rdf import DOC_PREFIX, Quad, document_id, document_iri, extraction_quads
+from kg.rdf_resolution import Target, canonical_triples
 from kg.store.directory import STORE_DIR, recover
 from kg.vocab import BUILD_GRAPH, PREFIXES
 
@@ -163,24 +164,37 @@ def _replace_graphs(
     inner.update(" ;\n".join(steps))  # one update request = one transaction
 
 
-def replace_documents(ds: Dataset, extractions: Sequence[Extraction]) -> None:
-    """Write whole documents: each one's named graph replaced, all in one transaction."""
+def replace_documents(
+    ds: Dataset,
+    extractions: Sequence[Extraction],
+    targets: Mapping[str, Mapping[str, Target]] | None = None,
+) -> None:
+    """Write whole documents: each one's named graph replaced, all in one transaction
+    (``targets`` as in :func:`bulk_write`)."""
     graphs = [document_iri(x.document.id) for x in extractions]
-    _replace_graphs(ds, graphs, (q for x in extractions for q in extraction_quads(x)))
+    _replace_graphs(ds, graphs, (q for x in extractions for q in _placed(x, targets)))
 
 
-def bulk_write(ds: Dataset, extractions: Iterable[Extraction]) -> None:
-    """Load new documents with Oxigraph's bulk loader (not transactional: fresh stores only)."""
+def bulk_write(
+    ds: Dataset,
+    extractions: Iterable[Extraction],
+    targets: Mapping[str, Mapping[str, Target]] | None = None,
+) -> None:
+    """Load new documents with Oxigraph's bulk loader (not transactional: fresh stores only).
+
+    ``targets`` (document id → local key → :class:`~kg.rdf_resolution.Target`) puts
+    the nodes corpus resolution moves on their canonical IRIs as they are loaded.
+    """
     inner = oxigraph_store(ds)
     if inner is None:
         for x in extractions:
-            replace_documents(ds, [x])
+            _replace_graphs(ds, [document_iri(x.document.id)], _placed(x, targets))
         return
     default = ox.DefaultGraph()
 
     def quads() -> Iterator[ox.Quad]:
         for x in extractions:
-            for quad in extraction_quads(x):
+            for quad in _placed(x, targets):
                 q = to_ox_quad(quad)
                 yield q
                 yield ox.Quad(q.subject, q.predicate, q.object, default)
@@ -192,6 +206,16 @@ def bulk_write(ds: Dataset, extractions: Iterable[Extraction]) -> None:
     while batch := list(islice(stream, BULK_BATCH)):
         inner.bulk_extend(batch)
     inner.flush()
+
+
+def _placed(x: Extraction, targets: Mapping[str, Mapping[str, Target]] | None) -> list[Quad]:
+    """The quads of ``x``, its moved nodes on their canonical IRIs."""
+    quads = extraction_quads(x)
+    moves = targets.get(x.document.id) if targets else None
+    if not moves:
+        return quads
+    g = document_iri(x.document.id)
+    return [(s, p, o, g) for s, p, o in canonical_triples([q[:3] for q in quads], moves)]
 
 
 BULK_BATCH = 20_000

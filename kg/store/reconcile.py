@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rdflib import Dataset, URIRef
 
@@ -26,7 +26,14 @@ from kg.store.dataset import oxigraph_store, replace_graphs, to_ox_quad
 from kg.store.records import EntityState
 from kg.vocab import RESOLUTION_GRAPH, TYPE_CLASSES
 
-__all__ = ["Reconciled", "canonical_names", "document_targets", "match_entity", "reconcile"]
+__all__ = [
+    "Reconciled",
+    "canonical_names",
+    "document_targets",
+    "match_entity",
+    "placed_states",
+    "reconcile",
+]
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,20 @@ def document_targets(
         targets = _targets(entities, resolution, names)
         if targets:
             out[doc] = targets
+    return out
+
+
+def placed_states(
+    states: Sequence[EntityState], targets: Mapping[str, Mapping[str, Target]]
+) -> list[EntityState]:
+    """``states`` as they stand once written with ``targets`` (:func:`document_targets`)."""
+    out = []
+    for s in states:
+        t = targets.get(s.local.document, {}).get(s.local.key)
+        if t is not None:
+            kind = str(TYPE_CLASSES[t.key.partition("/")[0]])
+            s = replace(s, node=str(t.iri), type=kind, label=t.label, merged=True)
+        out.append(s)
     return out
 
 

@@ -16,7 +16,7 @@ and the documents, and is rewritten whenever they change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -27,6 +27,7 @@ from kg.fileio import exit_point
 from kg.model import Extraction
 from kg.query import run_query
 from kg.rdf import build_quads
+from kg.rdf_resolution import Target
 from kg.store.dataset import bulk_write, document_ids, replace_build_graph, replace_documents
 from kg.vocab import BUILD_GRAPH
 
@@ -67,6 +68,7 @@ def write_documents(
     bulk: bool = False,
     committed: Callable[[], None] | None = None,
     progress: Progress | None = None,
+    targets: Mapping[str, Mapping[str, Target]] | None = None,
 ) -> Written:
     """Write each extraction as its document's named graph, replacing the same ids.
 
@@ -77,6 +79,8 @@ def write_documents(
             sees yet (a build's staging store, swapped into place when complete).
         committed: Called after each transaction of :data:`WRITE_BATCH` documents.
         progress: Called after each document.
+        targets: Document id → local key → where corpus resolution puts its node
+            (:func:`kg.store.reconcile.document_targets`); written there directly.
     """
     hashes = content_hashes(ds)
     by_hash = {h: d for d, h in sorted(hashes.items(), reverse=True)}  # lowest id wins
@@ -102,19 +106,19 @@ def write_documents(
                 progress(n_docs, n_words)
 
     if bulk:
-        bulk_write(ds, counted())
+        bulk_write(ds, counted(), targets)
         exit_point("bulk-loaded")
     else:
         batch: list[Extraction] = []
         for extraction in counted():
             batch.append(extraction)
             if len(batch) >= WRITE_BATCH:
-                replace_documents(ds, batch)
+                replace_documents(ds, batch, targets)
                 if committed:
                     committed()
                 batch = []
         if batch:
-            replace_documents(ds, batch)
+            replace_documents(ds, batch, targets)
             if committed:
                 committed()
     return Written(n_docs, n_words, tuple(sorted(replaced)), tuple(duplicates))
