@@ -172,15 +172,22 @@ class KnowledgeGraph:
             _progress_of(progress, "Extracting") as report,
         ):
             extractions = _noting_states(extractor(documents, on_note=on_note), states)
-            if self._bulk and not before:
-                # a fresh store: corpus resolution runs before the load, so moved nodes
-                # are loaded where they belong instead of rewritten afterwards
-                fresh, words = [], 0
-                for x in extractions:
-                    fresh.append(x)
-                    words += len(x.document.text.split())
-                    if report:
-                        report(len(fresh), words)
+            if self._bulk and not before and not isinstance(extractor, Extractor):
+                # A fresh store, extraction in other processes: the document graphs are
+                # bulk-loaded while they extract; then the documents whose nodes corpus
+                # resolution moves are loaded again, and the default graph filled natively.
+                kept: dict[str, Extraction] = {}
+                written = _store.write_documents(
+                    self.dataset, _kept(extractions, kept), bulk=True, merge=False,
+                    progress=report,
+                )  # fmt: skip
+                states, targets = self._placed(states)
+                _store.reload_documents(self.dataset, [kept[d] for d in sorted(targets)], targets)
+                _store.merge_default_graph(self.dataset)
+            elif self._bulk and not before:
+                # A fresh store, extraction in this process (nothing to overlap with):
+                # corpus resolution runs before the load, every document loaded once.
+                fresh = list(_counted(extractions, report))
                 states, targets = self._placed(states)
                 written = _store.write_documents(self.dataset, fresh, bulk=True, targets=targets)
             else:
@@ -515,6 +522,24 @@ def _noting_states(
     """``extractions`` passed through, each document's entity states put in ``into``."""
     for x in extractions:
         into[x.document.id] = extraction_states(x)  # a later copy of an id replaces it
+        yield x
+
+
+def _counted(extractions: Iterable[Extraction], report: Progress | None) -> Iterator[Extraction]:
+    """``extractions`` passed through, ``report(documents, words)`` called after each."""
+    documents = words = 0
+    for x in extractions:
+        documents += 1
+        words += len(x.document.text.split())
+        if report:
+            report(documents, words)
+        yield x
+
+
+def _kept(extractions: Iterable[Extraction], into: dict[str, Extraction]) -> Iterator[Extraction]:
+    """``extractions`` passed through, each kept in ``into`` by document id."""
+    for x in extractions:
+        into[x.document.id] = x
         yield x
 
 

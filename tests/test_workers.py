@@ -11,6 +11,7 @@ import signal
 
 import pytest
 
+import kg
 from kg.cluster import PoolExtractor
 from kg.config import Config
 from kg.errors import KGError
@@ -46,3 +47,37 @@ def test_a_worker_that_dies_gives_one_clear_error():
             process.join(30)
         with pytest.raises(KGError, match="worker process died"):
             list(extractor([Document("d", TEXTS[0])]))
+
+
+def _store_dump(path) -> tuple[list[str], int]:
+    """The named graphs but the build graph (sorted N-Quads lines), and the default graph's size."""
+    import pyoxigraph as ox
+
+    with kg.KnowledgeGraph(path, read_only=True) as graph:
+        lines = (graph.serialize(format="nquads") or "").splitlines()
+        store = ox.Store.read_only(str(path / "store"))
+        merged = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    named = sorted(line for line in lines if not line.rstrip(" .").endswith("/graph/build>"))
+    return named, merged
+
+
+def test_a_build_with_workers_loads_merged_nodes_and_the_default_graph_as_one_worker(tmp_path):
+    """Two workers: documents are loaded while they extract, moved nodes loaded again
+    after corpus resolution and the default graph filled at the end; the store ends
+    as a one-process build leaves it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    texts = {
+        "plan": "The Northern Harbor Authority approved a port plan. Director Maria Lindqvist "
+        "of the Northern Harbor Authority said work starts in May.",
+        "meeting": "NHA officials met shipping firms in Oslo. The NHA said the port plan "
+        "will cut waiting times.",
+        "budget": "Finance Minister Tomas Berg presented the budget in Stockholm.",
+    }
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    kg.build(files=[folder], path=tmp_path / "w1", workers=1).close()
+    kg.build(files=[folder], path=tmp_path / "w2", workers=2).close()
+    one, two = _store_dump(tmp_path / "w1"), _store_dump(tmp_path / "w2")
+    assert any("localLabel" in line for line in one[0])  # something was merged
+    assert two == one

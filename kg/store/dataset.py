@@ -179,11 +179,15 @@ def bulk_write(
     ds: Dataset,
     extractions: Iterable[Extraction],
     targets: Mapping[str, Mapping[str, Target]] | None = None,
+    *,
+    merge: bool = True,
 ) -> None:
     """Load new documents with Oxigraph's bulk loader (not transactional: fresh stores only).
 
     ``targets`` (document id → local key → :class:`~kg.rdf_resolution.Target`) puts
     the nodes corpus resolution moves on their canonical IRIs as they are loaded.
+    Without ``merge`` only the documents' named graphs are written, and
+    :func:`merge_default_graph` fills the default graph once at the end.
     """
     inner = oxigraph_store(ds)
     if inner is None:
@@ -197,7 +201,8 @@ def bulk_write(
             for quad in _placed(x, targets):
                 q = to_ox_quad(quad)
                 yield q
-                yield ox.Quad(q.subject, q.predicate, q.object, default)
+                if merge:
+                    yield ox.Quad(q.subject, q.predicate, q.object, default)
 
     # In batches: one bulk_extend call holds everything it loads in memory until it
     # returns, so peak RSS grew with the corpus (100,000 words: 1,191 MiB in one call,
@@ -206,6 +211,45 @@ def bulk_write(
     while batch := list(islice(stream, BULK_BATCH)):
         inner.bulk_extend(batch)
     inner.flush()
+
+
+def reload_documents(
+    ds: Dataset, extractions: Sequence[Extraction], targets: Mapping[str, Mapping[str, Target]]
+) -> None:
+    """Write these documents' graphs again, moved nodes on their canonical IRIs: a fresh
+    store's bulk load, before :func:`merge_default_graph` (the default graph is not touched)."""
+    inner = oxigraph_store(ds)
+    if inner is None:
+        replace_documents(ds, extractions, targets)
+        return
+    for x in extractions:
+        inner.remove_graph(ox.NamedNode(str(document_iri(x.document.id))))
+    bulk_write(ds, extractions, targets, merge=False)
+
+
+def merge_default_graph(ds: Dataset) -> None:
+    """Fill a fresh store's default graph with the union of its named graphs, natively:
+    each graph dumped as N-Triples, loaded in chunks by the bulk loader."""
+    inner = oxigraph_store(ds)
+    if inner is None:  # the Memory backend computes the union itself
+        return
+    default = ox.DefaultGraph()
+    chunk: list[bytes] = []
+    size = 0
+    for g in list(inner.named_graphs()):
+        data = inner.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g) or b""
+        chunk.append(data)
+        size += len(data)
+        if size >= MERGE_CHUNK:
+            inner.bulk_load(b"".join(chunk), format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+            chunk, size = [], 0
+    if chunk:
+        inner.bulk_load(b"".join(chunk), format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+    inner.flush()
+
+
+MERGE_CHUNK = 16 << 20
+"""Bytes of N-Triples per bulk-loader call when the default graph is filled."""
 
 
 def _placed(x: Extraction, targets: Mapping[str, Mapping[str, Target]] | None) -> list[Quad]:

@@ -69,6 +69,7 @@ def write_documents(
     committed: Callable[[], None] | None = None,
     progress: Progress | None = None,
     targets: Mapping[str, Mapping[str, Target]] | None = None,
+    merge: bool = True,
 ) -> Written:
     """Write each extraction as its document's named graph, replacing the same ids.
 
@@ -81,6 +82,8 @@ def write_documents(
         progress: Called after each document.
         targets: Document id → local key → where corpus resolution puts its node
             (:func:`kg.store.reconcile.document_targets`); written there directly.
+        merge: Keep the default graph the union of the document graphs (with ``bulk``,
+            ``False`` leaves that to :func:`~kg.store.dataset.merge_default_graph`).
     """
     hashes = content_hashes(ds)
     by_hash = {h: d for d, h in sorted(hashes.items(), reverse=True)}  # lowest id wins
@@ -106,7 +109,7 @@ def write_documents(
                 progress(n_docs, n_words)
 
     if bulk:
-        bulk_write(ds, counted(), targets)
+        bulk_write(ds, counted(), targets, merge=merge)
         exit_point("bulk-loaded")
     else:
         batch: list[Extraction] = []
