@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -248,8 +249,10 @@ class PoolExtractor:
             ModelNotFoundError: the pipeline is not installed.
             PatternError: a rule file is malformed.
         """
-        # forkserver: workers never inherit this process's threads (a progress bar's)
-        context = multiprocessing.get_context("forkserver")
+        # fork where it is safe (Linux): a script without an ``if __name__ == "__main__"``
+        # guard works, and the workers are all forked at the first task, here, before
+        # a progress bar starts a thread; elsewhere spawn
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         executor = ProcessPoolExecutor(max_workers=config.workers, mp_context=context)
         try:
             name = executor.submit(load_on_worker, _worker_config(config)).result()

@@ -81,3 +81,20 @@ def test_a_build_with_workers_loads_merged_nodes_and_the_default_graph_as_one_wo
     one, two = _store_dump(tmp_path / "w1"), _store_dump(tmp_path / "w2")
     assert any("localLabel" in line for line in one[0])  # something was merged
     assert two == one
+
+
+def test_a_script_without_a_main_guard_builds_with_workers(tmp_path):
+    """A user's plain script (no ``if __name__ == "__main__"``) may ask for workers."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "build.py"
+    script.write_text(
+        f"import kg\ngraph = kg.build({TEXTS!r}, workers=2)\nprint(len(graph.document_ids()))\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "3"
