@@ -144,7 +144,7 @@ def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add:
 def lexicon_candidates(
     comp: KGEntities, doc: Doc, ner_spans: list[tuple[int, int]], add: Add
 ) -> None:
-    """Sector and organization lexicon entries, and organization acronyms."""
+    """Sector, organization and country lexicon entries, and organization acronyms."""
 
     unit_preps = comp.words.unit_preps
 
@@ -180,6 +180,31 @@ def lexicon_candidates(
         lex_id = doc.vocab.strings[match_id].partition("|")[2]
         if not inside_larger_org(s, e):
             add(s, e, "Organization", "org.acronym", key=lex_id)
+    # A country's name is a place whatever NER calls it ("Vanuatu" as PERSON), unless it
+    # is part of a longer name NER found ("Bank of China", "U.S. Department of Labor").
+    # A list NER took for one name ("Vanuatu, Samoa") is no longer name.
+    countries = comp.countries(doc)
+    in_country = {i for _, s, e in countries for i in range(s, e)}
+
+    def longer_name(ns: int, ne: int) -> bool:
+        return any(
+            i not in in_country and not (t.is_punct or t.pos_ == "CCONJ")
+            for i, t in zip(range(ns, ne), doc[ns:ne])
+        )
+
+    ner_places = {
+        (ent.start, ent.end) for ent in doc.ents if comp.label_map.get(ent.label_) == "Location"
+    }
+    for match_id, s, e in countries:
+        if (s, e) in ner_places:
+            continue  # NER's own place: rule ner.<LABEL>
+        if any(
+            ns <= s and e <= ne and (ns, ne) != (s, e) and longer_name(ns, ne)
+            for ns, ne in ner_spans
+        ):
+            continue
+        lex_id = doc.vocab.strings[match_id].partition("|")[2]
+        add(s, e, "Location", "location.lexicon", key=lex_id)
 
 
 def rule_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:
