@@ -102,10 +102,22 @@ def ner_candidates(
                 continue
         if typ == "Organization":
             root = doc[start:end].root
+            # the root, else the last word: "Rural Energy for America Program" (root Energy)
+            head = root if root.lower_ in comp.instrument else doc[end - 1]
+            nxt = doc[end] if end < len(doc) else None
             if (
-                root.lower_ in comp.instrument
-                and root.is_title
-                and comp.instrument[root.lower_]["lemma"] not in comp.words.no_retype
+                nxt is not None
+                and nxt.is_lower
+                and nxt.pos_ == "NOUN"
+                and nxt.lower_ in comp.instrument
+                and root.head.i == nxt.i
+            ):
+                end += 1  # "the Sustainable Food & Fibre Futures fund": the name of a fund
+                typ = "Policy"
+            elif (
+                head.lower_ in comp.instrument
+                and head.is_title
+                and comp.instrument[head.lower_]["lemma"] not in comp.words.no_retype
             ) or any(
                 t.is_title
                 and t.lower_ in comp.instrument
