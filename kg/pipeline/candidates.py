@@ -18,6 +18,7 @@ from kg.pipeline.spans import (
     policy_span,
     sector_head_span,
     sector_modified,
+    titled_tail,
     trim,
 )
 from kg.pipeline.words import Words
@@ -126,6 +127,8 @@ def ner_candidates(
                 for t in doc[start:end]
             ):
                 typ = "Policy"
+            if typ == "Policy":
+                end = titled_tail(comp.words, doc, start, end, comp.max_policy_tokens)
         if typ == "Location" and all(t.i in portfolio for t in doc[start:end]):
             continue
         ner_spans.append((start, end))

@@ -55,6 +55,7 @@ class Words:
     quote_close: frozenset[str]
     name_dashes: frozenset[str]
     clause_breaks: frozenset[str]
+    title_links: frozenset[str]
     code: re.Pattern[str]
     domain: re.Pattern[str]
     dateline: re.Pattern[str]
