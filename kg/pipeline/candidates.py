@@ -129,7 +129,10 @@ def ner_candidates(
                 typ = "Policy"
             if typ == "Policy":
                 end = titled_tail(comp.words, doc, start, end, comp.max_policy_tokens)
-        if typ == "Location" and all(t.i in portfolio for t in doc[start:end]):
+        if typ == "Location" and (
+            all(t.i in portfolio for t in doc[start:end])
+            or doc[start:end].text.lower() in comp.words.place_nouns
+        ):
             continue
         ner_spans.append((start, end))
         add(start, end, typ, f"ner.{ent.label_}", role=role, family="ner")

@@ -56,6 +56,7 @@ class Words:
     name_dashes: frozenset[str]
     clause_breaks: frozenset[str]
     title_links: frozenset[str]
+    place_nouns: frozenset[str]
     code: re.Pattern[str]
     domain: re.Pattern[str]
     dateline: re.Pattern[str]
