@@ -211,7 +211,9 @@ def lexicon_candidates(
         )
 
     ner_places = {
-        (ent.start, ent.end) for ent in doc.ents if comp.label_map.get(ent.label_) == "Location"
+        (ent.start + (ent[0].lower_ in comp.words.articles), ent.end)
+        for ent in doc.ents
+        if comp.label_map.get(ent.label_) == "Location"
     }
     for match_id, s, e in countries:
         if (s, e) in ner_places:
