@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg.pipeline.mentions import Candidate
 from kg.pipeline.spans import (
@@ -225,6 +225,30 @@ def lexicon_candidates(
             continue
         lex_id = doc.vocab.strings[match_id].partition("|")[2]
         add(s, e, "Location", "location.lexicon", key=lex_id)
+
+
+def honorific_candidates(words: Words, doc: Doc, add: Add) -> None:
+    """A full name after a form of address: "the Honourable Marie-Claude Bibeau"."""
+    marks = "-'\u2010\u2011\u2019"
+
+    def name_word(t: Token) -> bool:
+        return t.text[:1].isupper() and all(ch.isalpha() or ch in marks for ch in t.text)
+
+    for tok in doc:
+        if tok.lower_ not in words.honorifics or not tok.is_title:
+            continue
+        i = tok.i + 1
+        while (
+            i < len(doc)
+            and i - tok.i <= 5
+            and (
+                name_word(doc[i])
+                or (doc[i].text in marks and i + 1 < len(doc) and name_word(doc[i + 1]))
+            )
+        ):
+            i += 1
+        if sum(name_word(t) for t in doc[tok.i + 1 : i]) >= 2:
+            add(tok.i + 1, i, "Person", "person.honorific.v1")
 
 
 def rule_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:

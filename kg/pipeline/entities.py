@@ -22,6 +22,7 @@ from kg.pipeline.candidates import (
     drop_shadowed,
     expand_sector_lists,
     head_candidates,
+    honorific_candidates,
     inner_org_candidates,
     lexicon_candidates,
     ner_candidates,
@@ -197,6 +198,7 @@ class KGEntities:
         shape_candidates(self.words, doc, text, headline, add)
         lexicon_candidates(self, doc, ner_spans, add)
         rule_candidates(self, doc, add)
+        honorific_candidates(self.words, doc, add)
         head_candidates(self, doc, add)
         inner_org_candidates(self.words, doc, cands, add)
         anaphor_candidates(self, doc, cands)

@@ -57,6 +57,7 @@ class Words:
     clause_breaks: frozenset[str]
     title_links: frozenset[str]
     place_nouns: frozenset[str]
+    honorifics: frozenset[str]
     code: re.Pattern[str]
     domain: re.Pattern[str]
     dateline: re.Pattern[str]
