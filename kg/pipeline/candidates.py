@@ -68,6 +68,10 @@ def ner_candidates(
             if all(t.i in portfolio for t in span) and not (
                 any(t.lower_ in comp.words.orgish_words for t in span) or span.text.isupper()
             ):
+                name = portfolio_holder(comp, doc, start, end)
+                if name is not None:
+                    ner_spans.append(name)
+                    add(*name, "Person", "person.portfolio_holder.v1")
                 continue  # "Secretary of State for Digital, Culture, Media and Sport"
             if any(t.lower_ in comp.title_heads for t in span) and not any(
                 t.lower_ in comp.words.orgish_words for t in span
@@ -137,6 +141,30 @@ def ner_candidates(
         ner_spans.append((start, end))
         add(start, end, typ, f"ner.{ent.label_}", role=role, family="ner")
     return ner_spans, dropped_ends
+
+
+def portfolio_holder(comp: KGEntities, doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """The person NER ran into a portfolio: "Secretary of Education [Miguel Cardona]".
+
+    The portfolio is the longest run of sector-lexicon words ("Food and Agriculture");
+    two or more capitalised proper nouns after it, none a lexicon, body or title word,
+    are the holder's name.
+    """
+    i = start
+    while i < end and (
+        doc[i].lower_ in comp.lexicon_forms or (i > start and doc[i].lower_ in ("and", ","))
+    ):
+        i += 1
+    if i == start or end - i < 2:
+        return None
+    for t in doc[i:end]:
+        if not (t.pos_ == "PROPN" and t.is_title) or (
+            t.lower_ in comp.lexicon_forms
+            or t.lower_ in comp.words.orgish_words
+            or t.lower_.rstrip(".") in comp.title_words
+        ):
+            return None
+    return i, end
 
 
 def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add: Add) -> None:
