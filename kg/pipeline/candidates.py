@@ -244,8 +244,8 @@ def lexicon_candidates(
         if comp.label_map.get(ent.label_) == "Location"
     }
     for match_id, s, e in countries:
-        if (s, e) in ner_places:
-            continue  # NER's own place: rule ner.<LABEL>
+        if any(ps <= s and e <= pe for ps, pe in ner_places):
+            continue  # in NER's own place: rule ner.<LABEL>
         if any(
             ns <= s and e <= ne and (ns, ne) != (s, e) and longer_name(ns, ne)
             for ns, ne in ner_spans
