@@ -76,8 +76,8 @@ def report(kind: str | None, top: int, which: str) -> None:
     for g in golds:
         p = by_id.get(g["id"], {})
         ge, pe = list(g.get("entities", ())), list(p.get("entities", ()))
-        s = _match(len(ge), len(pe), lambda i, j: _strict_match(ge[i], pe[j]), {})
-        r = _match(len(ge), len(pe), lambda i, j: _relaxed_match(ge[i], pe[j]), s)
+        s = _match(len(ge), len(pe), lambda i, j, ge=ge, pe=pe: _strict_match(ge[i], pe[j]), {})
+        r = _match(len(ge), len(pe), lambda i, j, ge=ge, pe=pe: _relaxed_match(ge[i], pe[j]), s)
         gl = [i for i in range(len(ge)) if i not in r]
         pl = {j for j in range(len(pe)) if j not in set(r.values())}
         for i in gl:

@@ -172,12 +172,12 @@ class KGEntities:
             preferred[f"Location/{c['id']}"] = c["name"]
             if c.get("ambiguous"):  # "Georgia" is also a US state: no key from the name alone
                 continue
-            forms = (c["name"], *c.get("aliases", ()))
-            for form in forms:
+            country_names = (c["name"], *c.get("aliases", ()))
+            for form in country_names:
                 self.country_ids.setdefault(normalise_name(form), c["id"])
             self.countries.add(
                 "country|" + c["id"],
-                [nlp.make_doc(f) for f in forms if f[:1].isupper() and f not in org_forms],
+                [nlp.make_doc(f) for f in country_names if f[:1].isupper() and f not in org_forms],
             )
         self.lexicon_names: Mapping[str, str] = MappingProxyType(preferred)
         """Entity key → the lexicon's preferred name (read-only; one per pipeline)."""
