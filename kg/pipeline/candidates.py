@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg.pipeline.mentions import Candidate
 from kg.pipeline.spans import (
@@ -18,6 +18,7 @@ from kg.pipeline.spans import (
     policy_span,
     sector_head_span,
     sector_modified,
+    titled_tail,
     trim,
 )
 from kg.pipeline.words import Words
@@ -67,6 +68,10 @@ def ner_candidates(
             if all(t.i in portfolio for t in span) and not (
                 any(t.lower_ in comp.words.orgish_words for t in span) or span.text.isupper()
             ):
+                name = portfolio_holder(comp, doc, start, end)
+                if name is not None:
+                    ner_spans.append(name)
+                    add(*name, "Person", "person.portfolio_holder.v1")
                 continue  # "Secretary of State for Digital, Culture, Media and Sport"
             if any(t.lower_ in comp.title_heads for t in span) and not any(
                 t.lower_ in comp.words.orgish_words for t in span
@@ -102,10 +107,22 @@ def ner_candidates(
                 continue
         if typ == "Organization":
             root = doc[start:end].root
+            # the root, else the last word: "Rural Energy for America Program" (root Energy)
+            head = root if root.lower_ in comp.instrument else doc[end - 1]
+            nxt = doc[end] if end < len(doc) else None
             if (
-                root.lower_ in comp.instrument
-                and root.is_title
-                and comp.instrument[root.lower_]["lemma"] not in comp.words.no_retype
+                nxt is not None
+                and nxt.is_lower
+                and nxt.pos_ == "NOUN"
+                and nxt.lower_ in comp.instrument
+                and root.head.i == nxt.i
+            ):
+                end += 1  # "the Sustainable Food & Fibre Futures fund": the name of a fund
+                typ = "Policy"
+            elif (
+                head.lower_ in comp.instrument
+                and head.is_title
+                and comp.instrument[head.lower_]["lemma"] not in comp.words.no_retype
             ) or any(
                 t.is_title
                 and t.lower_ in comp.instrument
@@ -114,11 +131,40 @@ def ner_candidates(
                 for t in doc[start:end]
             ):
                 typ = "Policy"
-        if typ == "Location" and all(t.i in portfolio for t in doc[start:end]):
+            if typ == "Policy":
+                end = titled_tail(comp.words, doc, start, end, comp.max_policy_tokens)
+        if typ == "Location" and (
+            all(t.i in portfolio for t in doc[start:end])
+            or doc[start:end].text.lower() in comp.words.place_nouns
+        ):
             continue
         ner_spans.append((start, end))
         add(start, end, typ, f"ner.{ent.label_}", role=role, family="ner")
     return ner_spans, dropped_ends
+
+
+def portfolio_holder(comp: KGEntities, doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """The person NER ran into a portfolio: "Secretary of Education [Miguel Cardona]".
+
+    The portfolio is the longest run of sector-lexicon words ("Food and Agriculture");
+    two or more capitalised proper nouns after it, none a lexicon, body or title word,
+    are the holder's name.
+    """
+    i = start
+    while i < end and (
+        doc[i].lower_ in comp.lexicon_forms or (i > start and doc[i].lower_ in ("and", ","))
+    ):
+        i += 1
+    if i == start or end - i < 2:
+        return None
+    for t in doc[i:end]:
+        if not (t.pos_ == "PROPN" and t.is_title) or (
+            t.lower_ in comp.lexicon_forms
+            or t.lower_ in comp.words.orgish_words
+            or t.lower_.rstrip(".") in comp.title_words
+        ):
+            return None
+    return i, end
 
 
 def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add: Add) -> None:
@@ -144,7 +190,7 @@ def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add:
 def lexicon_candidates(
     comp: KGEntities, doc: Doc, ner_spans: list[tuple[int, int]], add: Add
 ) -> None:
-    """Sector and organization lexicon entries, and organization acronyms."""
+    """Sector, organization and country lexicon entries, and organization acronyms."""
 
     unit_preps = comp.words.unit_preps
 
@@ -180,6 +226,57 @@ def lexicon_candidates(
         lex_id = doc.vocab.strings[match_id].partition("|")[2]
         if not inside_larger_org(s, e):
             add(s, e, "Organization", "org.acronym", key=lex_id)
+    # A country's name is a place whatever NER calls it ("Vanuatu" as PERSON), unless it
+    # is part of a longer name NER found ("Bank of China", "U.S. Department of Labor").
+    # A list NER took for one name ("Vanuatu, Samoa") is no longer name.
+    countries = comp.countries(doc)
+    in_country = {i for _, s, e in countries for i in range(s, e)}
+
+    def longer_name(ns: int, ne: int) -> bool:
+        return any(
+            i not in in_country and not (t.is_punct or t.pos_ == "CCONJ")
+            for i, t in zip(range(ns, ne), doc[ns:ne])
+        )
+
+    ner_places = {
+        (ent.start + (ent[0].lower_ in comp.words.articles), ent.end)
+        for ent in doc.ents
+        if comp.label_map.get(ent.label_) == "Location"
+    }
+    for match_id, s, e in countries:
+        if any(ps <= s and e <= pe for ps, pe in ner_places):
+            continue  # in NER's own place: rule ner.<LABEL>
+        if any(
+            ns <= s and e <= ne and (ns, ne) != (s, e) and longer_name(ns, ne)
+            for ns, ne in ner_spans
+        ):
+            continue
+        lex_id = doc.vocab.strings[match_id].partition("|")[2]
+        add(s, e, "Location", "location.lexicon", key=lex_id)
+
+
+def honorific_candidates(words: Words, doc: Doc, add: Add) -> None:
+    """A full name after a form of address: "the Honourable Marie-Claude Bibeau"."""
+    marks = "-'\u2010\u2011\u2019"
+
+    def name_word(t: Token) -> bool:
+        return t.text[:1].isupper() and all(ch.isalpha() or ch in marks for ch in t.text)
+
+    for tok in doc:
+        if tok.lower_ not in words.honorifics or not tok.is_title:
+            continue
+        i = tok.i + 1
+        while (
+            i < len(doc)
+            and i - tok.i <= 5
+            and (
+                name_word(doc[i])
+                or (doc[i].text in marks and i + 1 < len(doc) and name_word(doc[i + 1]))
+            )
+        ):
+            i += 1
+        if sum(name_word(t) for t in doc[tok.i + 1 : i]) >= 2:
+            add(tok.i + 1, i, "Person", "person.honorific.v1")
 
 
 def rule_candidates(comp: KGEntities, doc: Doc, add: Add) -> None:

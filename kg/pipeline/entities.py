@@ -22,6 +22,7 @@ from kg.pipeline.candidates import (
     drop_shadowed,
     expand_sector_lists,
     head_candidates,
+    honorific_candidates,
     inner_org_candidates,
     lexicon_candidates,
     ner_candidates,
@@ -159,12 +160,25 @@ class KGEntities:
                 self.acronyms.add("org|" + o["id"], [nlp.make_doc(a) for a in o["acronyms"]])
         # Every spelling of a country -> its id, so "PRC" and "China" are one place.
         self.country_ids: dict[str, str] = {}
+        # Case-sensitive, so "US" and "Chad" are not "us" and "chad"; a form that is also
+        # an organization's ("European Union", "EU") stays the organization's.
+        self.countries = PhraseMatcher(vocab, attr="ORTH")
+        org_forms = {
+            f
+            for o in self.rules.organizations
+            for f in (o["name"], *o.get("aliases", ()), *o.get("acronyms", ()))
+        }
         for c in self.rules.countrys:
             preferred[f"Location/{c['id']}"] = c["name"]
             if c.get("ambiguous"):  # "Georgia" is also a US state: no key from the name alone
                 continue
-            for form in (c["name"], *c.get("aliases", ())):
+            country_names = (c["name"], *c.get("aliases", ()))
+            for form in country_names:
                 self.country_ids.setdefault(normalise_name(form), c["id"])
+            self.countries.add(
+                "country|" + c["id"],
+                [nlp.make_doc(f) for f in country_names if f[:1].isupper() and f not in org_forms],
+            )
         self.lexicon_names: Mapping[str, str] = MappingProxyType(preferred)
         """Entity key → the lexicon's preferred name (read-only; one per pipeline)."""
 
@@ -184,6 +198,7 @@ class KGEntities:
         shape_candidates(self.words, doc, text, headline, add)
         lexicon_candidates(self, doc, ner_spans, add)
         rule_candidates(self, doc, add)
+        honorific_candidates(self.words, doc, add)
         head_candidates(self, doc, add)
         inner_org_candidates(self.words, doc, cands, add)
         anaphor_candidates(self, doc, cands)

@@ -171,6 +171,24 @@ def policy_span(
     return start, end
 
 
+def titled_tail(words: Words, doc: Doc, start: int, end: int, max_tokens: int) -> int:
+    """Where a capitalised policy name NER cut short ends: the right edge of its root's
+    subtree, when every word up to there is capitalised or a title link ('and', 'of').
+
+    "the Programme for Development of Semiconductors [and Display Manufacturing Ecosystem
+    in India]": the conjunct and its place belong to the title.
+    """
+    right = doc[start:end].root.right_edge.i + 1
+    if right <= end or right - start > max_tokens or not doc[right - 1].is_title:
+        return end
+    for tok in doc[end:right]:
+        if not (tok.is_title or tok.is_upper or tok.like_num or tok.lower_ in words.title_links):
+            return end
+        if tok.lower_ in words.orgish_words or "\n" in tok.text_with_ws:
+            return end  # "... and Ministry of Finance" is another name
+    return right
+
+
 def sector_head_span(words: Words, doc: Doc, head: Token) -> tuple[int, int] | None:
     left = head.i
     for child in head.lefts:
