@@ -340,7 +340,15 @@ def _keyed_pieces(
             if old is not None and old.digest == digest
             else _summarize(doc, digest, _lines(text))
         )
-    split = {doc: [(line, *_split(line)) for line in s.lines] for doc, s in summaries.items()}
+    parts: dict[str, _Triple] = {}  # most lines are in many documents: split each once
+
+    def triple(line: str) -> _Triple:
+        t = parts.get(line)
+        if t is None:
+            t = parts[line] = (line, *_split(line))
+        return t
+
+    split = {doc: [triple(line) for line in s.lines] for doc, s in summaries.items()}
     index = _index(split)
     doc_prefix = f"<{DOC_PREFIX}"
     if any(n.startswith(doc_prefix) for n in index.shared):
