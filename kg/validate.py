@@ -37,7 +37,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -256,19 +256,30 @@ def _document_piece(doc: str, triples: list[_Triple], index: _Index) -> _Piece:
     return _Piece(doc, tuple(sorted(lines)), tuple(sorted(focus)), blanks)
 
 
-def _entity_pieces(index: _Index) -> Iterator[_Piece]:
+def _asserted(
+    links: Mapping[str, Mapping[str, Iterable[str]]], types: Mapping[str, set[str]]
+) -> Iterator[tuple[tuple[str, str, str], set[str]]]:
+    """Each triple that a node asserts (its links), with the node's types ("p o ." each)."""
+    subject, predicate, obj = _ASSERTION_LINKS
+    for node, values in links.items():
+        kinds = {t.split(" ", 1)[1] for t in types.get(node, ())}
+        for s in values[subject]:
+            for p in values[predicate]:
+                for o in values[obj]:
+                    yield (s, p, o), kinds
+
+
+def _entity_pieces(index: _Index, asserted: Iterable[str] = ()) -> Iterator[_Piece]:
+    """The entities' pieces; ``asserted`` adds assertions kept as :attr:`_Summary.asserted`."""
     # one witness of each asserted triple: a blank node with the links and the types of
     # the nodes that assert it; named after the triple, so that another document
     # asserting it again leaves the entity's piece (and its cached report) as it was
     asserting: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    subject, predicate, obj = _ASSERTION_LINKS
-    links, types = index.links, index.types
-    for node in sorted(links):
-        values = links[node]
-        for s in values[subject]:
-            for p in values[predicate]:
-                for o in values[obj]:
-                    asserting[(s, p, o)].update(t.split(" ", 1)[1] for t in types.get(node, ()))
+    for spo, kinds in _asserted(index.links, index.types):
+        asserting[spo].update(kinds)
+    for entry in asserted:
+        s, p, o, *types = entry.split("\n")
+        asserting[(s, p, o)].update(types)
     witnesses: dict[tuple[str, str, str], list[str]] = {}
     for spo, kinds in asserting.items():
         blank = "_:w" + hashlib.sha256(" ".join(spo).encode()).hexdigest()[:24]
@@ -303,21 +314,30 @@ class _Summary:
     digest: str
     lines: tuple[str, ...]
     refs: tuple[str, ...]
+    asserted: tuple[str, ...]
+    """The triples asserted by the document's own (named) nodes and their types, one
+    string each ("s\\np\\no\\nkind..."): their lines are the document's alone."""
 
 
 def _summarize(doc: str, digest: str, lines: list[str]) -> _Summary:
     owned = _owner(doc)
     split = [(line, *_split(line)) for line in lines]
-    linked = {s for _, s, p, _ in split if p in _ASSERTION_LINKS}
-    kept = [
-        line
-        for line, s, p, _ in split
-        if not owned(s)
-        or p in _ASSERTION_LINKS
-        or (p == _TYPE and (s in linked or s.startswith("_:")))
-    ]
+    # a node the document owns is stated by no other document (else it is shared, and
+    # :func:`_keyed_pieces` splits every graph): what it asserts is known here; blank
+    # nodes keep their lines (another graph may hold the same blank node)
+    kept: list[str] = []
+    links: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    types: dict[str, set[str]] = defaultdict(set)
+    for line, s, p, o in split:
+        if not owned(s) or (s.startswith("_:") and (p == _TYPE or p in _ASSERTION_LINKS)):
+            kept.append(line)
+        elif p in _ASSERTION_LINKS:
+            links[s][p].append(o)
+        elif p == _TYPE:
+            types[s].add(line)
+    asserted = {"\n".join((*spo, *sorted(kinds))) for spo, kinds in _asserted(links, types)}
     refs = {n for _, s, _, o in split for n in (s, o) if n.startswith("<") and not owned(n)}
-    return _Summary(digest, tuple(kept), tuple(sorted(refs)))
+    return _Summary(digest, tuple(kept), tuple(sorted(refs)), tuple(sorted(asserted)))
 
 
 def _given(piece: _Piece) -> Callable[[], _Piece]:
@@ -364,7 +384,8 @@ def _keyed_pieces(
             return _document_piece(doc, triples, index)
 
         pieces.append((key, piece))
-    for entity in _entity_pieces(index):
+    asserted = (entry for summary in summaries.values() for entry in summary.asserted)
+    for entity in _entity_pieces(index, asserted):
         pieces.append((entity.key, _given(entity)))
     return pieces, summaries
 
@@ -472,8 +493,8 @@ def _load_cache(path: Path | None, fingerprint: str) -> dict[str, Any]:
         stored["pieces"] = {key: _Outcome(**value) for key, value in stored["pieces"].items()}
         strings = stored.pop("strings", [])
         stored["documents"] = {
-            doc: _Summary(digest, tuple(strings[i] for i in lines), tuple(strings[i] for i in refs))
-            for doc, (digest, lines, refs) in stored.get("documents", {}).items()
+            doc: _Summary(digest, *(tuple(strings[i] for i in part) for part in parts))
+            for doc, (digest, *parts) in stored.get("documents", {}).items()
         }
         return dict(stored)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -486,7 +507,7 @@ def _save_cache(path: Path, stored: dict[str, Any]) -> None:
     strings: dict[str, int] = {}
     number = lambda text: strings.setdefault(text, len(strings))  # noqa: E731
     stored["documents"] = {
-        doc: [s.digest, [number(x) for x in s.lines], [number(x) for x in s.refs]]
+        doc: [s.digest, *([number(x) for x in part] for part in (s.lines, s.refs, s.asserted))]
         for doc, s in sorted(stored["documents"].items())
     }
     stored["strings"] = list(strings)
