@@ -46,10 +46,11 @@ from typing import Any
 
 import pyoxigraph as ox
 from pyshacl import validate
-from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SH
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
@@ -102,7 +103,69 @@ def _shapes() -> Graph:
 
 @lru_cache(maxsize=64)
 def _prepared(text: str, base: str | None, namespaces: frozenset[tuple[str, Any]]) -> Query:
-    return translateQuery(parseQuery(text), base, dict(namespaces))
+    query = translateQuery(parseQuery(text), base, dict(namespaces))
+    _order_exists(query.algebra)
+    return query
+
+
+def _variables(node: object, skip: object = None) -> set[Variable]:
+    if node is skip:
+        return set()
+    if isinstance(node, Variable):
+        return {node}
+    if isinstance(node, dict):
+        node = [v for k, v in node.items() if k != "_vars"]
+    if isinstance(node, (list, tuple)):
+        return {v for x in node for v in _variables(x, skip)}
+    return set()
+
+
+def _order_exists(algebra: CompValue) -> None:
+    """Order the triple patterns of each (NOT) EXISTS so that those reaching a variable
+    bound outside it come before a bare type test: rdflib orders them when it reads
+    the query, not knowing that ``$this`` and the outer variables will be bound, and
+    starts with ``?a a kgo:RelationAssertion``, scanning every assertion for every
+    value. The order of a pattern's triples does not change its solutions."""
+
+    def exists(node: object) -> Iterator[CompValue]:
+        if isinstance(node, CompValue) and node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            yield node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key != "_vars":
+                    yield from exists(value)
+        elif isinstance(node, (list, tuple)):
+            for x in node:
+                yield from exists(x)
+
+    def bgps(node: object) -> Iterator[CompValue]:
+        if isinstance(node, CompValue) and node.name == "BGP":
+            yield node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key != "_vars":
+                    yield from bgps(value)
+        elif isinstance(node, (list, tuple)):
+            for x in node:
+                yield from bgps(x)
+
+    for found in list(exists(algebra)):
+        known = _variables(algebra, skip=found)
+        for bgp in bgps(found.graph):
+            ordered, todo = [], list(bgp.triples)
+            while todo:
+                best = min(
+                    range(len(todo)),
+                    key=lambda i: (
+                        sum(isinstance(t, Variable) and t not in known for t in todo[i]),
+                        -sum(isinstance(t, Variable) and t in known for t in todo[i]),
+                        i,
+                    ),
+                )
+                triple = todo.pop(best)
+                ordered.append(triple)
+                known |= {t for t in triple if isinstance(t, Variable)}
+            bgp["triples"] = ordered
 
 
 @contextlib.contextmanager

@@ -253,3 +253,51 @@ def test_a_document_node_stated_by_another_document_is_checked_on_the_whole_spli
     for _ in range(2):
         report = validate_dataset(graph.dataset, cache=cache)
         assert _results(report) == _results(_whole(graph))
+
+
+def test_prepared_sparql_gives_pyshacls_own_report():
+    from pyshacl import validate
+
+    from kg.validate import _shapes
+
+    graph = _graph(6)
+    li = _node(graph, "Li Qiang")
+    _state(graph, li, ORG.memberOf, _node(graph, "Beijing"), doc=2)  # no assertion
+    links = entity_iri("Person/links-without-type")
+    for p, o in (
+        (RDF.subject, li),
+        (RDF.predicate, KGO.locatedIn),
+        (RDF.object, _node(graph, "Beijing")),
+    ):
+        _state(graph, links, p, o, doc=3)
+    _state(graph, li, KGO.locatedIn, _node(graph, "Beijing"), doc=3)  # asserted by an untyped node
+    data = Graph()
+    data += graph.dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").graph  # type: ignore[operator]
+    conforms, _, text = validate(data, shacl_graph=_shapes(), inference="none", allow_warnings=True)
+    ours = validate_graph(data)
+    assert (ours.conforms, ours.text) == (conforms, text)
+    assert ours.violations == 4 and "SPARQLConstraintComponent" in text
+
+
+def test_exists_patterns_start_from_the_variables_bound_outside():
+    from kg.validate import _prepared
+
+    text = f"""SELECT $this ?p ?value WHERE {{ $this ?p ?value .
+        FILTER NOT EXISTS {{ ?a a <urn:A> ; <{RDF.subject}> $this ; <{RDF.object}> ?value . }} }}"""
+    query = _prepared(text, None, frozenset())
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if getattr(node, "name", None) == "BGP" and len(node["triples"]) == 3:
+                found.append(node["triples"])
+            for key, value in node.items():
+                if key != "_vars":
+                    walk(value)
+        elif isinstance(node, list | tuple):
+            for x in node:
+                walk(x)
+
+    walk(query.algebra)
+    (triples,) = found
+    assert triples[-1][1] == RDF.type  # rdflib alone puts the type test first
