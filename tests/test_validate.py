@@ -291,9 +291,10 @@ def test_exists_patterns_start_from_the_variables_bound_outside():
         if isinstance(node, dict):
             if getattr(node, "name", None) == "BGP" and len(node["triples"]) == 3:
                 found.append(node["triples"])
-            for key, value in node.items():
-                if key != "_vars":
-                    walk(value)
+            exists = getattr(node, "name", None) in ("Builtin_EXISTS", "Builtin_NOTEXISTS")
+            # rdflib keeps the translated pattern of an EXISTS in an attribute
+            for value in [node.graph] if exists else node.values():
+                walk(value)
         elif isinstance(node, list | tuple):
             for x in node:
                 walk(x)
