@@ -20,7 +20,11 @@ scans all of them for every relation); the pieces keep that cost per document.
 A piece's report depends only on its triples, so :func:`validate_dataset` with
 ``cache`` keeps each piece's report under a hash of its triples (and of the
 shapes, kg and pySHACL): a second run re-checks only the documents and entities
-whose triples changed.
+whose triples changed. It also keeps, under a hash of each document graph's
+N-Triples, what that graph gives the other pieces (its triples about nodes it does
+not own, the triples its relation assertions assert, the nodes it names): a graph
+that did not change is read (Oxigraph writes it) but not split into triples again,
+and its piece is keyed by that hash and the types of the shared nodes it names.
 
 >>> from kg.store import open_dataset
 >>> report = validate_dataset(open_dataset(None))
