@@ -189,3 +189,116 @@ def test_line_separators_inside_literals_keep_their_triples_whole():
     graph.add_extractions([Extraction(doc, (entity,))])
     report = _same_as_whole(graph)
     assert report.conforms, report.text
+
+
+def _texts(graph: KnowledgeGraph) -> dict[str, bytes]:
+    from kg.validate import _document_texts
+
+    return _document_texts(graph.dataset)
+
+
+def _content(pieces: list) -> list[tuple[object, ...]]:
+    return [(p.name, p.lines, p.focus, p.blanks) for p in pieces]
+
+
+def test_pieces_from_kept_document_summaries_are_those_of_the_whole_split():
+    from kg.validate import _keyed_pieces, _lines, _pieces
+
+    graph = _graph(7)
+    keyed = _keyed_pieces(_texts(graph), {})
+    assert keyed is not None
+    kept = keyed[1]
+    graph.add_extractions([_extraction(7)])
+    _state(graph, _node(graph, "Beijing"), KGO.key, Literal(5), doc=2)  # doc 2 changes too
+    texts = _texts(graph)
+    whole = _content(list(_pieces({doc: _lines(text) for doc, text in texts.items()})))
+    for known in ({}, kept):
+        keyed = _keyed_pieces(texts, known)
+        assert keyed is not None
+        pieces, summaries = keyed
+        assert _content([piece() for _, piece in pieces]) == whole
+        reused = {doc for doc, s in summaries.items() if known.get(doc) is s}
+        expected = {str(document_iri(f"doc-{i:03d}")) for i in (0, 1, 3, 4, 5, 6)}
+        assert reused == (expected if known else set())
+
+
+def test_only_changed_document_graphs_are_split_again(tmp_path, monkeypatch):
+    import kg.validate as kv
+
+    graph = _graph(6, tmp_path / "g")
+    cache = tmp_path / "g" / CACHE_FILE
+    assert validate_dataset(graph.dataset, cache=cache).conforms
+    split: list[str] = []
+    summarize = kv._summarize
+    monkeypatch.setattr(kv, "_summarize", lambda doc, *a: split.append(doc) or summarize(doc, *a))
+    graph.add_extractions([_extraction(6)])
+    _state(graph, _node(graph, "Beijing"), KGO.key, Literal(5), doc=4)
+    oxigraph_store(graph.dataset).flush()  # type: ignore[union-attr]
+    cached = validate_dataset(graph.dataset, cache=cache)
+    assert sorted(split) == [str(document_iri(f"doc-00{i}")) for i in (4, 6)]
+    whole = _whole(graph)
+    assert (cached.conforms, cached.violations) == (False, 1) == (whole.conforms, whole.violations)
+    assert _results(cached) == _results(whole)
+
+
+def test_a_document_node_stated_by_another_document_is_checked_on_the_whole_split(tmp_path):
+    graph = _graph(4, tmp_path / "g")
+    from kg.validate import _keyed_pieces
+
+    _state(graph, document_iri("doc-000"), KGO.key, Literal(5), doc=1)
+    oxigraph_store(graph.dataset).flush()  # type: ignore[union-attr]
+    assert _keyed_pieces(_texts(graph), {}) is None
+    _same_as_whole(graph)
+    cache = tmp_path / "g" / CACHE_FILE
+    for _ in range(2):
+        report = validate_dataset(graph.dataset, cache=cache)
+        assert _results(report) == _results(_whole(graph))
+
+
+def test_prepared_sparql_gives_pyshacls_own_report():
+    from pyshacl import validate
+
+    from kg.validate import _shapes
+
+    graph = _graph(6)
+    li = _node(graph, "Li Qiang")
+    _state(graph, li, ORG.memberOf, _node(graph, "Beijing"), doc=2)  # no assertion
+    links = entity_iri("Person/links-without-type")
+    for p, o in (
+        (RDF.subject, li),
+        (RDF.predicate, KGO.locatedIn),
+        (RDF.object, _node(graph, "Beijing")),
+    ):
+        _state(graph, links, p, o, doc=3)
+    _state(graph, li, KGO.locatedIn, _node(graph, "Beijing"), doc=3)  # asserted by an untyped node
+    data = Graph()
+    data += graph.dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").graph  # type: ignore[operator]
+    conforms, _, text = validate(data, shacl_graph=_shapes(), inference="none", allow_warnings=True)
+    ours = validate_graph(data)
+    assert (ours.conforms, ours.text) == (conforms, text)
+    assert ours.violations == 4 and "SPARQLConstraintComponent" in text
+
+
+def test_exists_patterns_start_from_the_variables_bound_outside():
+    from kg.validate import _prepared
+
+    text = f"""SELECT $this ?p ?value WHERE {{ $this ?p ?value .
+        FILTER NOT EXISTS {{ ?a a <urn:A> ; <{RDF.subject}> $this ; <{RDF.object}> ?value . }} }}"""
+    query = _prepared(text, None, frozenset())
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if getattr(node, "name", None) == "BGP" and len(node["triples"]) == 3:
+                found.append(node["triples"])
+            exists = getattr(node, "name", None) in ("Builtin_EXISTS", "Builtin_NOTEXISTS")
+            # rdflib keeps the translated pattern of an EXISTS in an attribute
+            for value in [node.graph] if exists else node.values():
+                walk(value)
+        elif isinstance(node, list | tuple):
+            for x in node:
+                walk(x)
+
+    walk(query.algebra)
+    (triples,) = found
+    assert triples[-1][1] == RDF.type  # rdflib alone puts the type test first
