@@ -382,8 +382,49 @@ def anaphor_candidates(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> No
                 cands.append(Candidate(tok.i, tok.i + 1, typ, rule, None, None, prio[rule]))
 
 
+def _example_cue(words: Words, prep: Token) -> bool:
+    cue = prep.lower_
+    two = f"{prep.nbor(-1).lower_} {cue}" if prep.i > 0 else cue
+    return two in words.sector_example_cues or (
+        cue in words.sector_example_cues and prep.nbor(-1).lower_ not in ("such", "just")
+    )
+
+
+def sector_examples(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
+    """The examples after a sector noun are sectors: "industries such as tourism and logistics".
+
+    Each noun item of the example list (with its modifiers) becomes a sure sector; a
+    lexicon candidate of the same words (an ambiguous "logistics") is confirmed instead.
+    """
+    words = comp.words
+    rule = "sector.example.v1"
+    by_span = {(c.start, c.end): i for i, c in enumerate(cands) if c.type == "Sector"}
+    taken = {i for c in cands if c.type != "Sector" for i in range(c.start, c.end)}
+    for tok in doc:
+        if tok.lower_ not in words.sector_heads or tok.pos_ != "NOUN":
+            continue
+        for prep in tok.rights:
+            if prep.dep_ != "prep" or not _example_cue(words, prep):
+                continue
+            for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                for item in [pobj, *pobj.conjuncts]:
+                    if item.pos_ != "NOUN" or not item.is_lower or item.i in taken:
+                        continue
+                    bounds = sector_modified(words, doc, item) or (item.i, item.i + 1)
+                    s, e = trim(words, doc, bounds[0], bounds[1], words.sector_stop_modifiers)
+                    if e <= s or not doc[s:e].text.islower():
+                        continue
+                    if (s, e) in by_span:
+                        i = by_span[(s, e)]
+                        cands[i] = cands[i]._replace(priority=max(cands[i].priority, 2))
+                    else:
+                        cands.append(Candidate(s, e, "Sector", rule, None, None, comp.priorities[rule]))
+                        by_span[(s, e)] = len(cands) - 1
+
+
 def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
     """Coordinated items of a list that holds a sector are sectors too."""
+    sector_examples(comp, doc, cands)
     sector_roots = {}
     for c in cands:
         if c.type == "Sector" and c.priority >= 2:
