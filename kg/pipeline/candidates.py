@@ -187,6 +187,13 @@ def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add:
                 add(place.start, place.end, "Location", "location.dateline.v1")
 
 
+def hyphenated(doc: Doc, s: int, e: int) -> bool:
+    """Whether ``doc[s:e]`` is glued by a hyphen to the word before or after it."""
+    after = e < len(doc) - 1 and doc[e].text == "-" and not doc[e - 1].whitespace_
+    before = s > 1 and doc[s - 1].text == "-" and not doc[s - 2].whitespace_
+    return after and not doc[e].whitespace_ or before and not doc[s - 1].whitespace_
+
+
 def lexicon_candidates(
     comp: KGEntities, doc: Doc, ner_spans: list[tuple[int, int]], add: Add
 ) -> None:
@@ -212,6 +219,8 @@ def lexicon_candidates(
                     continue  # "International Trade" in a title is not the sector
             if e - s == 1 and doc[s].pos_ not in ("NOUN", "PROPN", "VERB", "ADJ"):
                 continue
+            if hyphenated(doc, s, e):
+                continue  # "trade-in", "energy-saving": part of a hyphenated word
             if words.text.lower() in comp.ambiguous_terms:
                 add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id)
                 continue
