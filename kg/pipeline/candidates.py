@@ -448,7 +448,7 @@ def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> N
     for root_i in list(sector_roots):
         root = doc[root_i]
         for t in root.conjuncts:
-            if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN",):
+            if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN", "ADJ"):
                 continue
             if t.lower_ in comp.words.sector_stop_modifiers or not t.is_lower:
                 continue
