@@ -194,6 +194,21 @@ def hyphenated(doc: Doc, s: int, e: int) -> bool:
     return after and not doc[e].whitespace_ or before and not doc[s - 1].whitespace_
 
 
+def action_of(words: Words, tok: Token) -> bool:
+    """A sector word right before its "of" object: "the manufacturing of chips".
+
+    The preposition may hang on the first item of a pair ("the development and
+    manufacturing of chips"); it must follow the word itself ("renewables and
+    improvement of efficiency" leaves "renewables" alone).
+    """
+    heads = [tok, tok.head] if tok.dep_ == "conj" else [tok]
+    return any(
+        c.dep_ == "prep" and c.lower_ in words.action_preps and c.i == tok.i + 1
+        for h in heads
+        for c in h.rights
+    )
+
+
 def lexicon_candidates(
     comp: KGEntities, doc: Doc, ner_spans: list[tuple[int, int]], add: Add
 ) -> None:
@@ -221,6 +236,8 @@ def lexicon_candidates(
                 continue
             if hyphenated(doc, s, e):
                 continue  # "trade-in", "energy-saving": part of a hyphenated word
+            if e - s == 1 and action_of(comp.words, doc[s]):
+                continue  # "the construction of the zone" is an act, not the sector
             if words.text.lower() in comp.ambiguous_terms:
                 add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id)
                 continue

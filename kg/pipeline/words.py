@@ -28,6 +28,7 @@ class Words:
     sector_stop_modifiers: frozenset[str]
     sector_heads: frozenset[str]
     sector_example_cues: frozenset[str]
+    action_preps: frozenset[str]
     unit_heads: frozenset[str]
     orgish_words: frozenset[str]
     policy_preps: frozenset[str]
