@@ -444,7 +444,9 @@ def sector_examples(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
                         i = by_span[(s, e)]
                         cands[i] = cands[i]._replace(priority=max(cands[i].priority, 2))
                     else:
-                        cands.append(Candidate(s, e, "Sector", rule, None, None, comp.priorities[rule]))
+                        cands.append(
+                            Candidate(s, e, "Sector", rule, None, None, comp.priorities[rule])
+                        )
                         by_span[(s, e)] = len(cands) - 1
 
 
