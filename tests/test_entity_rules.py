@@ -170,3 +170,61 @@ def test_the_holder_of_a_portfolio_is_a_person_not_part_of_a_body(nlp_rules):
 def test_a_portfolio_without_a_holder_gives_no_person(nlp_rules):
     got = typed(nlp_rules, "The Secretary of State for Energy Security and Net Zero spoke.")
     assert not any(t == "Person" for t, _ in got)
+
+
+# --- sector context: examples, hyphens, modifiers, acts ----------------------------------
+
+
+def sectors(nlp, text: str) -> set[str]:
+    return {name for t, name in typed(nlp, text) if t == "Sector"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "It will foster untact industries such as remote education and telemedicine.",
+            {"remote education", "telemedicine"},
+        ),
+        (
+            "It covers sectors including mining, construction and logistics.",
+            {"mining", "construction", "logistics"},
+        ),
+        (
+            "The deals promote sectors like financial services and renewable energy.",
+            {"financial services", "renewable energy"},
+        ),
+    ],
+)
+def test_the_examples_after_a_sector_noun_are_sectors(nlp_rules, text, expected):
+    assert expected <= sectors(nlp_rules, text)
+
+
+def test_an_ambiguous_word_without_a_cue_stays_out(nlp_rules):
+    assert "logistics" not in sectors(nlp_rules, "The logistics of the meeting were hard.")
+
+
+def test_a_sector_word_glued_by_a_hyphen_is_not_a_sector(nlp_rules):
+    got = sectors(nlp_rules, "China adds money to its trade-in drive for energy-saving homes.")
+    assert not {"trade", "energy"} & got
+
+
+def test_an_adjective_item_of_a_sector_list_is_a_sector(nlp_rules):
+    got = sectors(nlp_rules, "The chips serve telecom, defence, automotive and steel.")
+    assert "automotive" in got
+
+
+def test_evaluative_modifiers_do_not_make_a_sector(nlp_rules):
+    got = sectors(nlp_rules, "Firms in encouraged industries drive a strong economy.")
+    assert not got
+    got = sectors(nlp_rules, "Our vision is a unified manufacturing sector.")
+    assert got == {"manufacturing sector"}
+
+
+def test_a_sector_word_before_its_of_object_is_an_act(nlp_rules):
+    text = "It will bolster the development and manufacturing of semiconductors."
+    assert "manufacturing" not in sectors(nlp_rules, text)
+    text = "They issued an outline for the construction of the economic circle."
+    assert "construction" not in sectors(nlp_rules, text)
+    text = "Members prepare for an uptake of renewables and improvement of efficiency."
+    assert "renewables" in sectors(nlp_rules, text)

@@ -187,6 +187,28 @@ def shape_candidates(words: Words, doc: Doc, text: str, headline: set[int], add:
                 add(place.start, place.end, "Location", "location.dateline.v1")
 
 
+def hyphenated(doc: Doc, s: int, e: int) -> bool:
+    """Whether ``doc[s:e]`` is glued by a hyphen to the word before or after it."""
+    after = e < len(doc) - 1 and doc[e].text == "-" and not doc[e - 1].whitespace_
+    before = s > 1 and doc[s - 1].text == "-" and not doc[s - 2].whitespace_
+    return after and not doc[e].whitespace_ or before and not doc[s - 1].whitespace_
+
+
+def action_of(words: Words, tok: Token) -> bool:
+    """A sector word right before its "of" object: "the manufacturing of chips".
+
+    The preposition may hang on the first item of a pair ("the development and
+    manufacturing of chips"); it must follow the word itself ("renewables and
+    improvement of efficiency" leaves "renewables" alone).
+    """
+    heads = [tok, tok.head] if tok.dep_ == "conj" else [tok]
+    return any(
+        c.dep_ == "prep" and c.lower_ in words.action_preps and c.i == tok.i + 1
+        for h in heads
+        for c in h.rights
+    )
+
+
 def lexicon_candidates(
     comp: KGEntities, doc: Doc, ner_spans: list[tuple[int, int]], add: Add
 ) -> None:
@@ -212,6 +234,10 @@ def lexicon_candidates(
                     continue  # "International Trade" in a title is not the sector
             if e - s == 1 and doc[s].pos_ not in ("NOUN", "PROPN", "VERB", "ADJ"):
                 continue
+            if hyphenated(doc, s, e):
+                continue  # "trade-in", "energy-saving": part of a hyphenated word
+            if e - s == 1 and action_of(comp.words, doc[s]):
+                continue  # "the construction of the zone" is an act, not the sector
             if words.text.lower() in comp.ambiguous_terms:
                 add(s, e, "Sector", "sector.lexicon.ambiguous", key=lex_id)
                 continue
@@ -382,8 +408,51 @@ def anaphor_candidates(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> No
                 cands.append(Candidate(tok.i, tok.i + 1, typ, rule, None, None, prio[rule]))
 
 
+def _example_cue(words: Words, prep: Token) -> bool:
+    cue = prep.lower_
+    two = f"{prep.nbor(-1).lower_} {cue}" if prep.i > 0 else cue
+    return two in words.sector_example_cues or (
+        cue in words.sector_example_cues and prep.nbor(-1).lower_ not in ("such", "just")
+    )
+
+
+def sector_examples(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
+    """The examples after a sector noun are sectors: "industries such as tourism and logistics".
+
+    Each noun item of the example list (with its modifiers) becomes a sure sector; a
+    lexicon candidate of the same words (an ambiguous "logistics") is confirmed instead.
+    """
+    words = comp.words
+    rule = "sector.example.v1"
+    by_span = {(c.start, c.end): i for i, c in enumerate(cands) if c.type == "Sector"}
+    taken = {i for c in cands if c.type != "Sector" for i in range(c.start, c.end)}
+    for tok in doc:
+        if tok.lower_ not in words.sector_heads or tok.pos_ != "NOUN":
+            continue
+        for prep in tok.rights:
+            if prep.dep_ != "prep" or not _example_cue(words, prep):
+                continue
+            for pobj in (c for c in prep.children if c.dep_ == "pobj"):
+                for item in [pobj, *pobj.conjuncts]:
+                    if item.pos_ != "NOUN" or not item.is_lower or item.i in taken:
+                        continue
+                    bounds = sector_modified(words, doc, item) or (item.i, item.i + 1)
+                    s, e = trim(words, doc, bounds[0], bounds[1], words.sector_stop_modifiers)
+                    if e <= s or not doc[s:e].text.islower():
+                        continue
+                    if (s, e) in by_span:
+                        i = by_span[(s, e)]
+                        cands[i] = cands[i]._replace(priority=max(cands[i].priority, 2))
+                    else:
+                        cands.append(
+                            Candidate(s, e, "Sector", rule, None, None, comp.priorities[rule])
+                        )
+                        by_span[(s, e)] = len(cands) - 1
+
+
 def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> None:
     """Coordinated items of a list that holds a sector are sectors too."""
+    sector_examples(comp, doc, cands)
     sector_roots = {}
     for c in cands:
         if c.type == "Sector" and c.priority >= 2:
@@ -398,7 +467,7 @@ def expand_sector_lists(comp: KGEntities, doc: Doc, cands: list[Candidate]) -> N
     for root_i in list(sector_roots):
         root = doc[root_i]
         for t in root.conjuncts:
-            if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN",):
+            if t.i in sector_roots or t.i in taken or t.pos_ not in ("NOUN", "ADJ"):
                 continue
             if t.lower_ in comp.words.sector_stop_modifiers or not t.is_lower:
                 continue

@@ -27,6 +27,8 @@ class Words:
     generic_policy_modifiers: frozenset[str]
     sector_stop_modifiers: frozenset[str]
     sector_heads: frozenset[str]
+    sector_example_cues: frozenset[str]
+    action_preps: frozenset[str]
     unit_heads: frozenset[str]
     orgish_words: frozenset[str]
     policy_preps: frozenset[str]
