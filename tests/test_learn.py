@@ -49,6 +49,16 @@ def test_pair_features_see_words_between_and_sentence_distance() -> None:
     assert "same_sentence" not in across and across["sent_dist=1"] == 1.0
 
 
+def test_pair_features_count_nearer_competitors_and_name_heads() -> None:
+    view = DocumentView(_extraction())
+    near = pair_features(view, "e2", "concernsSector", "e3")
+    far = pair_features(view, "e2", "concernsSector", "e4")
+    assert near["o_nearer=0"] == 1.0 and far["o_nearer=1"] == 1.0
+    assert near["o_head=power"] == 1.0 and near["s_head=plan"] == 1.0
+    issued = pair_features(view, "e2", "issuedBy", "e1")
+    assert issued["o_left=the"] == 1.0 and issued["s_right=on"] == 1.0
+
+
 def test_candidate_pairs_follow_the_type_signatures() -> None:
     pairs = list(candidate_pairs(DocumentView(_extraction())))
     assert ("e2", "concernsSector", "e3") in pairs and ("e1", "locatedIn", "e5") in pairs

@@ -73,6 +73,9 @@ class DocumentView:
     lead_end: int = field(init=False)
     _sides: dict[str, list[str]] = field(init=False, default_factory=dict, repr=False)
     _contents: dict[str, set[str]] = field(init=False, default_factory=dict, repr=False)
+    _closest: dict[tuple[str, str], tuple[int, int]] = field(
+        init=False, default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         x = self.extraction
@@ -111,6 +114,35 @@ class DocumentView:
                 cached.append("only")
             self._sides[e.id] = cached
         return cached
+
+    def closest(self, a: str, b: str) -> tuple[int, int]:
+        """Sentence distance and character gap where two entities' mentions come closest."""
+        key = (a, b) if a <= b else (b, a)
+        cached = self._closest.get(key)
+        if cached is None:
+            ea, eb = self.by_id[a], self.by_id[b]
+            cached = min(
+                (
+                    (
+                        abs(self.sentence_index(ma) - self.sentence_index(mb)),
+                        max(mb.start - ma.end, ma.start - mb.end, 0),
+                    )
+                    for ma in ea.mentions
+                    for mb in eb.mentions
+                ),
+                default=(1 << 30, 1 << 30),
+            )
+            self._closest[key] = cached
+        return cached
+
+    def nearer(self, anchor: str, other: str, typ: str) -> int:
+        """How many entities of type ``typ`` come closer to ``anchor`` than ``other`` does."""
+        mine = self.closest(anchor, other)
+        return sum(
+            1
+            for e in self.extraction.entities
+            if e.type == typ and e.id not in (anchor, other) and self.closest(anchor, e.id) < mine
+        )
 
     def content(self, e: Entity) -> set[str]:
         """The content words of an entity's names (computed once)."""
@@ -276,6 +308,11 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
                 f[f"before={w}"] = 1.0
         else:
             f["gap_chars"] = 1.0 / (1.0 + math.log1p(gap))
+        for who, m in (("s", ms), ("o", mo)):  # the closest mentions' own contexts
+            left = words(text[max(m.sentence_start, m.start - 30) : m.start])[-1:]
+            right = words(text[m.end : min(m.sentence_end, m.end + 30)])[:1]
+            f[f"{who}_left={left[0] if left else '^'}"] = 1.0
+            f[f"{who}_right={right[0] if right else '$'}"] = 1.0
         lo_end, hi_start = min(ms.end, mo.end), max(ms.start, mo.start)
         if "\n" not in text[lo_end:hi_start]:
             f["same_paragraph"] = 1.0
@@ -283,9 +320,18 @@ def pair_features(view: DocumentView, subject: str, predicate: str, obj: str) ->
             f"{_bucket(view.rank.get(subject, 0), (0, 1))}|{_bucket(view.rank.get(obj, 0), (0, 1))}"
         )
         f[f"ranks={ranks}|{_bucket(dist, (0, 1, 3))}"] = 1.0
+    # Competition: how many entities of the same type come nearer to the other end.
+    f[f"o_nearer={_bucket(view.nearer(subject, obj, o.type), (0, 1, 2))}"] = 1.0
+    f[f"s_nearer={_bucket(view.nearer(obj, subject, s.type), (0, 1, 2))}"] = 1.0
     for who, e in (("s", s), ("o", o)):
         for name in view.side_features(e):
             f[f"{who}_{name}"] = 1.0
+    for who, e, m in (("s", s, ms), ("o", o, mo)) if best is not None else ():
+        ws = [w for w in words(e.name) if w.isalnum()]
+        if ws:  # the head of a name says what kind of policy, body or place it is
+            f[f"{who}_head={ws[-1]}"] = 1.0
+        if m.rule.endswith(".anaphor"):
+            f[f"{who}_anaphor"] = 1.0
     sc, oc = view.content(s), view.content(o)
     if sc & oc:
         f["name_overlap"] = 1.0
