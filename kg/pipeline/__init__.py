@@ -20,44 +20,12 @@ them, and both read rules from data files (``kg/patterns/``) plus any files the 
 ['builtin.jsonl', 'countries.jsonl']
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from kg.config import DEFAULT_MODEL
+from kg.pipeline.entities import DEFAULT_LABEL_MAP, KGEntities, make_kg_entities
+from kg.pipeline.load import fresh_pipeline, lexicon_names, load_pipeline
+from kg.pipeline.mentions import Candidate, mention_span
+from kg.pipeline.relations import KGRelations, make_kg_relations
 from kg.pipeline.rules import BUNDLED_PATTERN_FILES, PATTERN_DIR, RuleSet, read_rule_file
-
-if TYPE_CHECKING:
-    from kg.pipeline.entities import DEFAULT_LABEL_MAP, KGEntities, make_kg_entities
-    from kg.pipeline.load import fresh_pipeline, lexicon_names, load_pipeline
-    from kg.pipeline.mentions import Candidate, mention_span
-    from kg.pipeline.relations import KGRelations, make_kg_relations
-
-# The spaCy-side names load on first use: the rule files (kg.pipeline.rules) are read
-# by corpus resolution in every kg command, which should not pay for importing spaCy.
-_LAZY = {
-    "DEFAULT_LABEL_MAP": "entities",
-    "KGEntities": "entities",
-    "make_kg_entities": "entities",
-    "fresh_pipeline": "load",
-    "lexicon_names": "load",
-    "load_pipeline": "load",
-    "Candidate": "mentions",
-    "mention_span": "mentions",
-    "KGRelations": "relations",
-    "make_kg_relations": "relations",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kg.pipeline' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"kg.pipeline.{module}"), name)
-    globals()[name] = value
-    return value
-
 
 __all__ = [
     "BUNDLED_PATTERN_FILES",
