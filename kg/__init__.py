@@ -25,9 +25,7 @@ from kg.errors import (
     StoreError,
     ValidationError,
 )
-from kg.evaluate import EvalReport
 from kg.graph import KnowledgeGraph
-from kg.learn.train import TrainResult, train
 from kg.model import Document, Entity, Extraction, Mention, Relation
 from kg.query import QueryResult
 from kg.read import ReadNote, iter_documents, read_texts
@@ -35,6 +33,8 @@ from kg.store import BuildSummary
 from kg.validate import ValidationReport
 
 if TYPE_CHECKING:
+    from kg.evaluate import EvalReport
+    from kg.learn.train import TrainResult, train
     from kg.views import HtmlSummary
 
 __all__ = [
@@ -69,10 +69,22 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The views load networkx and numpy; ``import kg`` (and so every CLI command) need not.
-    if name == "HtmlSummary":
-        from kg.views import HtmlSummary
+_LAZY = {
+    "HtmlSummary": "kg.views",
+    "EvalReport": "kg.evaluate",
+    "TrainResult": "kg.learn.train",
+    "train": "kg.learn.train",
+}
 
-        return HtmlSummary
-    raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    # The views load networkx and numpy, training and scoring load spaCy: ``import kg``
+    # (and so every CLI command that only reads a graph) need not.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kg' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

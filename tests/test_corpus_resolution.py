@@ -8,7 +8,7 @@ import random
 import pytest
 
 from kg.model import Document, Mention
-from kg.pipeline.rules import PATTERN_DIR
+from kg.patterns.rules import PATTERN_DIR
 from kg.resolve import resolve
 from kg.resolve.corpus import (
     CorpusResolution,

@@ -3,7 +3,7 @@
 The modules follow the flow of one ``Doc``:
 
 - :mod:`~kg.pipeline.load`: ``load_pipeline`` / ``fresh_pipeline``, the one way to get an ``nlp``;
-- :mod:`~kg.pipeline.rules`: rule files (``kg/patterns/`` and the user's) read into a ``RuleSet``;
+- :mod:`~kg.patterns.rules`: rule files (``kg/patterns/`` and the user's) read into a ``RuleSet``;
 - :mod:`~kg.pipeline.entities`: the ``kg_entities`` component, which runs
   :mod:`~kg.pipeline.candidates` (with the span rules of :mod:`~kg.pipeline.spans`) and
   :mod:`~kg.pipeline.select` (overlaps and nesting) into ``doc._.kg_mentions``;
@@ -21,11 +21,11 @@ them, and both read rules from data files (``kg/patterns/``) plus any files the 
 """
 
 from kg.config import DEFAULT_MODEL
+from kg.patterns.rules import BUNDLED_PATTERN_FILES, PATTERN_DIR, RuleSet, read_rule_file
 from kg.pipeline.entities import DEFAULT_LABEL_MAP, KGEntities, make_kg_entities
 from kg.pipeline.load import fresh_pipeline, lexicon_names, load_pipeline
 from kg.pipeline.mentions import Candidate, mention_span
 from kg.pipeline.relations import KGRelations, make_kg_relations
-from kg.pipeline.rules import BUNDLED_PATTERN_FILES, PATTERN_DIR, RuleSet, read_rule_file
 
 __all__ = [
     "BUNDLED_PATTERN_FILES",

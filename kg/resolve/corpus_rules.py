@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from kg.pipeline.rules import PATTERN_DIR, read_rule_file
+from kg.patterns.rules import PATTERN_DIR, read_rule_file
 from kg.resolve.merge import UnionFind
 from kg.resolve.names import initials, is_acronym, singular
 from kg.text import normalise_name

@@ -32,7 +32,7 @@ from typing import Any
 from kg.errors import PatternError
 from kg.model import ENTITY_TYPES, PREDICATES
 
-PATTERN_DIR = Path(__file__).resolve().parent.parent / "patterns"
+PATTERN_DIR = Path(__file__).resolve().parent
 BUNDLED_PATTERN_FILES: tuple[Path, ...] = tuple(
     sorted(p for p in PATTERN_DIR.glob("*.json*") if p.suffix in (".json", ".jsonl"))
 )
